@@ -1,0 +1,76 @@
+"""Turn one raw record into a canonical Lead with a mapping; errors name the field and the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.errors import MappingError
+from core.schema import Lead
+from mappings import transforms
+from mappings.spec import MappingSpec
+
+_MISSING = object()
+
+
+def read_path(record: Any, path: str) -> Any:
+    """Follow ``a.b.0.c`` through dicts and lists; missing parts give ``_MISSING``."""
+    current = record
+    for part in path.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return _MISSING
+    return current
+
+
+def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+def map_fields(spec: MappingSpec, record: dict[str, Any]) -> dict[str, Any]:
+    """The mapped (not yet validated) canonical dict."""
+    out: dict[str, Any] = {}
+    for target, rule in spec.fields.items():
+        value: Any = _MISSING
+        for path in rule.paths:
+            found = read_path(record, path)
+            if found is not _MISSING and found not in (None, ""):
+                value = found
+                break
+        if value is _MISSING:
+            if rule.default is None:
+                continue
+            value = rule.default
+        try:
+            value = transforms.run(rule.transforms, value)
+        except (ValueError, TypeError) as exc:
+            raise MappingError(f"{target}: {exc}", field=target) from exc
+        if value is not None:
+            _set_dotted(out, target, value)
+    return out
+
+
+def apply_mapping(
+    spec: MappingSpec, record: dict[str, Any], defaults: dict[str, Any] | None = None, **context: Any
+) -> Lead:
+    """Map and validate; ``context`` sets what the record cannot know (source, connection),
+    ``defaults`` fills what it may leave out (the time we received it)."""
+    data = {**(defaults or {}), **map_fields(spec, record)}
+    data.update({key: value for key, value in context.items() if value is not None})
+    data.setdefault("person", {})
+    try:
+        return Lead.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise MappingError(problems, field=field) from exc

@@ -1,0 +1,302 @@
+"""The ``leadhub`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from core.context import Context
+from core.errors import LeadhubError
+from core.settings import DEV_SECRET_KEY, Settings
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _context(settings: Settings | None = None) -> Context:
+    settings = settings or _settings()
+    return Context.build(settings)
+
+
+def _ensure_schema(ctx: Context) -> None:
+    """SQLite upgrades itself on start; PostgreSQL is upgraded on purpose with ``leadhub migrate``."""
+    from core import migrate
+
+    if ctx.settings.is_sqlite:
+        migrate.upgrade(ctx.db)
+    elif migrate.pending(ctx.db):
+        raise click.ClickException("The database schema is behind this version: run `leadhub migrate` first.")
+
+
+class LeadhubGroup(click.Group):
+    """Turns our typed errors into one readable line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LeadhubError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=LeadhubGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+def main(verbose: bool) -> None:
+    """leadhub: leads and applications in, one person per human, pushes to CRM, ATS and vendor webhooks."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database schema (SQLite or PostgreSQL) to this version."""
+    from core import migrate as migrations
+
+    ctx = _context()
+    migrations.upgrade(ctx.db)
+    click.echo(f"Database is up to date ({ctx.db.engine.url.render_as_string(hide_password=True)}).")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--processes", default=2, show_default=True, type=int, help="Web processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+def serve(host: str, port: int, processes: int, threads: int) -> None:
+    """Run the web role: inbound webhooks, REST API, admin, /healthz /readyz /metrics."""
+    from admin.app import create_app
+    from sync.serve import WebServer, options
+
+    settings = _settings()
+    _warn_dev_key(settings)
+    _ensure_schema(_context(settings))
+    click.echo(f"leadhub web on http://{host}:{port}/ ({processes} processes x {threads} threads)")
+    WebServer(lambda: create_app(settings), options(host, port, processes, threads)).run()
+
+
+@main.command()
+@click.option("--threads", default=None, type=int, help="Worker threads (default LEADHUB_WORKER_THREADS or 4).")
+def worker(threads: int | None) -> None:
+    """Run a worker: processes raw records, sends deliveries, sweeps up work a crashed worker left."""
+    from sync import worker as worker_mod
+
+    settings = _settings()
+    _warn_dev_key(settings)
+    _ensure_schema(_context(settings))
+    queue = "Redis" if settings.redis_url else f"embedded ({settings.data_dir / 'queue.db'})"
+    click.echo(f"leadhub worker on queue {queue}")
+    worker_mod.run(settings, threads)
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=int, help="Web port.")
+@click.option("--receiver-port", default=8099, show_default=True, type=int, help="Sample vendor receiver port.")
+@click.option("--leads", default=12, show_default=True, type=int, help="Sample leads to post.")
+@click.option("--once", is_flag=True, help="Stop after the sample leads are delivered (for scripts and tests).")
+def demo(port: int, receiver_port: int, leads: int, once: bool) -> None:
+    """Run web, worker and a sample vendor receiver on the embedded defaults, and post sample leads."""
+    from sync import demo as demo_mod
+
+    demo_mod.run(_settings(), port, receiver_port, leads, once)
+
+
+@main.group()
+def user() -> None:
+    """Admin users."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="admin", show_default=True)
+@click.option("--password", envvar="LEADHUB_NEW_USER_PASSWORD", help="Read from LEADHUB_NEW_USER_PASSWORD or prompted.")
+def user_create(email: str, role: str, password: str | None) -> None:
+    """Create a user who can log in to the admin."""
+    from admin import users
+
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.ClickException("No password given: pass --password or set LEADHUB_NEW_USER_PASSWORD.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    ctx = _context()
+    _ensure_schema(ctx)
+    created = users.create(ctx, email, password or "", role)
+    click.echo(f"Created {role} {created.email}.")
+
+
+@main.group()
+def connectors() -> None:
+    """The platforms leadhub can read from and write to."""
+
+
+@connectors.command("list")
+def connectors_list() -> None:
+    """List every source and sink connector and whether it is available yet."""
+    from connectors.registry import CONNECTORS
+
+    for info in sorted(CONNECTORS.values(), key=lambda i: (i.direction, i.name)):
+        click.echo(f"{info.direction:6}  {info.name:24} {info.status}")
+
+
+@main.group()
+def connections() -> None:
+    """Configured sources and sinks."""
+
+
+@connections.command("add")
+@click.argument("name")
+@click.option("--platform", required=True, help="Connector name, see `leadhub connectors list`.")
+@click.option("--secret", "secrets", multiple=True, metavar="KEY=VALUE", help="A secret (stored encrypted).")
+@click.option("--setting", "settings_", multiple=True, metavar="KEY=VALUE", help="A setting.")
+def connections_add(name: str, platform: str, secrets: tuple[str, ...], settings_: tuple[str, ...]) -> None:
+    """Add a connection, e.g. `leadhub connections add careers --platform form_webhook --secret signing_secret=…`."""
+    from sync import connections as conns
+
+    ctx = _context()
+    _ensure_schema(ctx)
+    conn = conns.create(ctx, name, platform, _pairs(settings_), _pairs(secrets))
+    click.echo(f"Created connection {conn.name} ({conn.platform}).")
+    if platform == "form_webhook":
+        click.echo(f"Post signed submissions to /hooks/form_webhook/{conn.name}")
+
+
+@connections.command("list")
+def connections_list() -> None:
+    """List configured connections and their status."""
+    from sync import connections as conns
+
+    for conn in conns.list_all(_context()):
+        click.echo(f"{conn.name:24} {conn.platform:22} {conn.direction:6} {conn.status}")
+
+
+@main.group()
+def endpoints() -> None:
+    """Vendor webhook endpoints (Standard Webhooks)."""
+
+
+@endpoints.command("add")
+@click.argument("name")
+@click.argument("url")
+@click.option("--events", default="*", show_default=True, help="Comma-separated event types, * for all.")
+@click.option("--secret", default=None, help="whsec_… secret; generated when omitted.")
+def endpoints_add(name: str, url: str, events: str, secret: str | None) -> None:
+    """Register a vendor endpoint; prints its signing secret once."""
+    from webhooks import endpoints as eps
+
+    ctx = _context()
+    _ensure_schema(ctx)
+    endpoint, plain = eps.create(ctx, name, url, [e.strip() for e in events.split(",") if e.strip()], secret)
+    click.echo(f"Created endpoint {endpoint.name} -> {endpoint.url}")
+    click.echo(f"Signing secret (shown once): {plain}")
+
+
+@endpoints.command("list")
+def endpoints_list() -> None:
+    """List vendor endpoints."""
+    from webhooks import endpoints as eps
+
+    for ep in eps.list_all(_context()):
+        state = "enabled" if ep.enabled else f"disabled: {ep.disabled_reason}"
+        click.echo(f"{ep.name:24} {ep.url:40} {','.join(ep.event_types):30} {state}")
+
+
+@endpoints.command("rotate")
+@click.argument("name")
+def endpoints_rotate(name: str) -> None:
+    """Give an endpoint a new secret; the old one keeps signing beside it for 24 hours."""
+    from webhooks import endpoints as eps
+
+    ctx = _context()
+    match = [ep for ep in eps.list_all(ctx) if ep.name == name]
+    if not match:
+        raise click.ClickException(f"No endpoint named {name!r}.")
+    click.echo(f"New signing secret (shown once): {eps.rotate(ctx, match[0].id)}")
+
+
+@main.command("sync")
+@click.argument("connection")
+def sync_cmd(connection: str) -> None:
+    """Pull new leads from a source connection (arrives with the source connectors, issue 3)."""
+    raise click.ClickException(
+        "Pull sources (Meta, LinkedIn, TikTok, Eventbrite) are not built yet; see docs/ROADMAP.md."
+    )
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--connection", required=True)
+def import_cmd(file: Path, connection: str) -> None:
+    """Import a CSV or JSONL file into a file_import connection (arrives with issue 3)."""
+    raise click.ClickException("File import is not built yet; see docs/ROADMAP.md.")
+
+
+@main.group()
+def schema() -> None:
+    """The canonical model's JSON Schema (the public contract for vendors)."""
+
+
+@schema.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write; stdout when omitted.")
+def schema_export(output: Path | None) -> None:
+    """Write the JSON Schema of Person, Lead, Application, Job, Consent, Attribution and Answer."""
+    from core.schema import SCHEMA_VERSION, json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote canonical schema {SCHEMA_VERSION} to {output}", err=True)
+
+
+@main.group()
+def config() -> None:
+    """Configuration as code (YAML)."""
+
+
+@config.command("export")
+def config_export() -> None:
+    """Print connections and endpoints as YAML, secrets as ${ENV} references."""
+    from sync import config_file
+
+    click.echo(config_file.export(_context()), nl=False)
+
+
+@config.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+def config_import(file: Path | None) -> None:
+    """Create the connections and endpoints a YAML file describes (default LEADHUB_CONFIG)."""
+    from sync import config_file
+
+    settings = _settings()
+    path = file or settings.config_path
+    if path is None:
+        raise click.ClickException("Name a file or set LEADHUB_CONFIG.")
+    ctx = _context(settings)
+    _ensure_schema(ctx)
+    created = config_file.apply(ctx, config_file.load(path))
+    click.echo("\n".join(f"created {item}" for item in created) or "Nothing to create; everything exists.")
+
+
+def _pairs(items: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def _warn_dev_key(settings: Settings) -> None:
+    if settings.secret_key == DEV_SECRET_KEY:
+        click.echo("warning: LEADHUB_SECRET_KEY is not set; using the development key. Set it in production.",
+                   err=True)
+
+
+if __name__ == "__main__":
+    main()

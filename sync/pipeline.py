@@ -1,0 +1,99 @@
+"""The pipeline: one raw record → mapped lead → resolved person → events and deliveries, in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from core.context import Context
+from core.errors import MappingError
+from core.ids import new_id
+from core.models import Connection, Lead, RawRecord, StageChange, utcnow
+from core.schema import Lead as CanonicalLead
+from mappings import identity, versions
+from mappings.apply import apply_mapping
+from mappings.spec import MappingSpec
+from sync import outbox
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # created | duplicate | failed | skipped
+    lead_id: str | None = None
+    deliveries: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def process(ctx: Context, raw_id: str) -> Outcome:
+    """Idempotent: a processed record is skipped, a lead already stored for the same external id is reused."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            outcome = _process_once(ctx, raw_id)
+            break
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent worker stored the same lead or key first, or a serialisation failure:
+            # the next attempt sees its row.
+            if attempt == ATTEMPTS:
+                raise
+            log.info("retrying raw record %s after %s", raw_id, type(exc).__name__)
+    for delivery_id in outcome.deliveries:
+        ctx.dispatch.deliver(delivery_id)
+    return outcome
+
+
+def lead_captured_data(lead: Lead, canonical: CanonicalLead) -> dict[str, object]:
+    """The ``lead.captured`` payload: the canonical lead with our ids."""
+    document = canonical.model_dump(mode="json", exclude_none=True)
+    document.update(id=lead.id, person_id=lead.person_id, stage=lead.stage)
+    return document
+
+
+def _process_once(ctx: Context, raw_id: str) -> Outcome:
+    with ctx.db.transaction() as session:
+        raw = session.get(RawRecord, raw_id)
+        if raw is None or raw.status != "pending":
+            return Outcome("skipped", raw.lead_id if raw else None)
+        connection = session.get(Connection, raw.connection_id)
+        assert connection is not None
+        mapping = versions.published(session, connection)
+        try:
+            canonical = apply_mapping(
+                MappingSpec.model_validate(mapping.spec), json.loads(raw.body),
+                defaults={"captured_at": raw.received_at},
+                source=raw.source, connection=connection.name, mapping_version=mapping.version,
+            )
+        except (MappingError, ValueError) as exc:
+            raw.status, raw.error, raw.processed_at = "failed", str(exc), utcnow()
+            return Outcome("failed", error=str(exc))
+        existing = session.scalar(
+            select(Lead.id).where(Lead.connection_id == connection.id, Lead.external_id == canonical.external_id)
+        )
+        if existing:
+            raw.status, raw.lead_id, raw.processed_at = "processed", existing, utcnow()
+            return Outcome("duplicate", existing)
+        person = identity.resolve(session, canonical.person)
+        canonical.id = new_id("lead")
+        lead = Lead(
+            id=canonical.id, person_id=person.id, connection_id=connection.id, source=raw.source,
+            external_id=canonical.external_id, platform_lead_key=canonical.platform_lead_key,
+            raw_record_id=raw.id, mapping_version_id=mapping.id, stage=canonical.stage.value,
+            captured_at=canonical.captured_at, is_test=canonical.is_test,
+            channel=canonical.attribution.channel,
+            campaign=canonical.attribution.campaign_name or canonical.attribution.utm_campaign,
+            data=canonical.model_dump(mode="json", exclude_none=True),
+        )
+        session.add(lead)
+        session.flush()
+        session.add(StageChange(id=new_id("stg"), subject_type="lead", subject_id=lead.id,
+                                from_stage=None, to_stage=lead.stage, reason=f"captured from {raw.source}"))
+        deliveries = outbox.emit(session, "lead.captured", "lead", lead.id, lead_captured_data(lead, canonical))
+        raw.status, raw.lead_id, raw.processed_at = "processed", lead.id, utcnow()
+        return Outcome("created", lead.id, tuple(deliveries))

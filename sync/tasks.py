@@ -1,0 +1,58 @@
+"""Worker tasks on Huey: process a raw record, attempt a delivery. Tasks carry ids only."""
+
+from __future__ import annotations
+
+from huey import Huey
+
+from core.context import Context
+from core.queue import make_huey
+from core.settings import Settings
+from sync import delivery, pipeline
+
+
+class HueyDispatcher:
+    """Implements :class:`core.queue.Dispatcher` on a Huey instance; ``bind`` gives tasks their context."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+        self._ctx: Context | None = None
+
+        @huey.task(name="process_raw_record")
+        def process_raw_record(raw_id: str) -> None:
+            pipeline.process(self.ctx, raw_id)
+
+        @huey.task(name="attempt_delivery")
+        def attempt_delivery(delivery_id: str) -> None:
+            delivery.attempt(self.ctx, delivery_id)
+
+        self._process_raw_record = process_raw_record
+        self._attempt_delivery = attempt_delivery
+
+    @property
+    def ctx(self) -> Context:
+        if self._ctx is None:
+            raise RuntimeError("HueyDispatcher used before bind(ctx)")
+        return self._ctx
+
+    def bind(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def process_raw(self, raw_id: str) -> None:
+        self._process_raw_record(raw_id)
+
+    def deliver(self, delivery_id: str, delay_s: float = 0.0) -> None:
+        if delay_s > 0:
+            self._attempt_delivery.schedule((delivery_id,), delay=delay_s)
+        else:
+            self._attempt_delivery(delivery_id)
+
+    def queue_depth(self) -> int:
+        return int(self.huey.pending_count()) + int(self.huey.scheduled_count())
+
+
+def build(settings: Settings) -> tuple[Context, HueyDispatcher]:
+    """The context of a web or worker process, wired to the queue."""
+    dispatcher = HueyDispatcher(make_huey(settings))
+    ctx = Context.build(settings, dispatcher)
+    dispatcher.bind(ctx)
+    return ctx, dispatcher

@@ -1,0 +1,78 @@
+"""``POST /hooks/<source>/<connection>``: size check, signature, parse, durable store, then 202."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from connectors import registry
+from core.context import Context
+from core.errors import InboundRejected, NotFound, PayloadTooLarge
+from sync import connections
+from webhooks import inbox
+
+log = logging.getLogger(__name__)
+bp = Blueprint("hooks", __name__)
+
+_CACHE_TTL_S = 5.0
+
+
+class ConnectionCache:
+    """Connections change rarely; a few seconds of caching keeps intake to one write per request."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._entries: dict[str, tuple[float, connections.ConnectionView]] = {}
+
+    def get(self, name: str) -> connections.ConnectionView:
+        hit = self._entries.get(name)
+        now = time.monotonic()
+        if hit and now - hit[0] < _CACHE_TTL_S:
+            return hit[1]
+        conn = connections.find(self._ctx, name)
+        self._entries[name] = (now, conn)
+        return conn
+
+
+def _problem(status: int, title: str, detail: str) -> Any:
+    response = jsonify({"type": "about:blank", "title": title, "status": status, "detail": detail})
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"Body is {request.content_length} bytes; the limit is {limit} bytes.")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise PayloadTooLarge(f"Body is over the limit of {limit} bytes.")
+    return body
+
+
+@bp.post("/hooks/<source>/<connection>")
+def receive(source: str, connection: str) -> Any:
+    ctx: Context = current_app.extensions["leadhub"]
+    cache: ConnectionCache = current_app.extensions["leadhub.connections"]
+    try:
+        body = _read_body(ctx.settings.max_body_bytes)
+        conn = cache.get(connection)
+        if conn.platform != source or conn.direction != "source":
+            raise NotFound(f"Connection {connection!r} is not a {source} source.")
+        if not conn.enabled:
+            return _problem(409, "Connection disabled", f"Connection {connection!r} is disabled; enable it first.")
+        plugin = registry.get(source, "source").load()
+        plugin.verify(request.headers, body, conn.secrets, ctx.settings.signature_tolerance_s)
+        submission_id = plugin.external_id(body)
+    except NotFound as exc:
+        return _problem(404, "Unknown connection", str(exc))
+    except (InboundRejected, RequestEntityTooLarge) as exc:
+        status = getattr(exc, "status", None) or 413
+        log.info("inbound %s/%s rejected with %s", source, connection, status)
+        return _problem(status, type(exc).__name__, str(exc) if isinstance(exc, InboundRejected) else "Too large")
+    raw_id = inbox.store(ctx, conn.id, source, body, submission_id, request.mimetype)
+    return jsonify({"status": "accepted", "raw_record_id": raw_id}), 202
