@@ -19,12 +19,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=None)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HubCollector(ctx, dispatcher.queue_depth))
-    app.extensions.update({
-        "leadhub": ctx,
-        "leadhub.connections": inbound.ConnectionCache(ctx),
-        "leadhub.queue_depth": dispatcher.queue_depth,
-        "leadhub.metrics": registry,
-    })
+    app.extensions.update(
+        {
+            "leadhub": ctx,
+            "leadhub.connections": inbound.ConnectionCache(ctx),
+            "leadhub.queue_depth": dispatcher.queue_depth,
+            "leadhub.metrics": registry,
+        }
+    )
     app.register_blueprint(ops.bp)
     app.register_blueprint(inbound.bp)
     return app

@@ -23,8 +23,9 @@ def create(ctx: Context, email: str, password: str, role: str = "admin") -> User
     with ctx.db.transaction() as session:
         if session.scalar(select(User.id).where(User.email == email)):
             raise ConfigurationError(f"A user {email} exists already.")
-        user = User(id=new_id("usr"), email=email, role=role,
-                    password_hash=generate_password_hash(password, method="scrypt"))
+        user = User(
+            id=new_id("usr"), email=email, role=role, password_hash=generate_password_hash(password, method="scrypt")
+        )
         session.add(user)
     return user
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
-DEV_SECRET_KEY = "leadhub-development-key-change-me"
+DEV_SECRET_KEY = "leadhub-development-key-change-me"  # noqa: S105 - public by design, warned about
 
 # Svix's schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 DEFAULT_RETRY_SCHEDULE = [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]

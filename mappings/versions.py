@@ -23,8 +23,12 @@ def published(session: Session, connection: Connection) -> MappingVersion:
         return current
     spec: MappingSpec = registry.get(connection.platform).load().default_mapping()
     current = MappingVersion(
-        id=new_id("map"), connection_id=connection.id, version=1,
-        spec=spec.model_dump(mode="json", exclude_defaults=True), published_at=utcnow(), created_by="default",
+        id=new_id("map"),
+        connection_id=connection.id,
+        version=1,
+        spec=spec.model_dump(mode="json", exclude_defaults=True),
+        published_at=utcnow(),
+        created_by="default",
     )
     session.add(current)
     session.flush()

@@ -47,8 +47,9 @@ class LeadhubGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
 def main(verbose: bool) -> None:
     """leadhub: leads and applications in, one person per human, pushes to CRM, ATS and vendor webhooks."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command()
@@ -239,8 +240,13 @@ def schema() -> None:
 
 
 @schema.command("export")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write; stdout when omitted.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write; stdout when omitted.",
+)
 def schema_export(output: Path | None) -> None:
     """Write the JSON Schema of Person, Lead, Application, Job, Consent, Attribution and Answer."""
     from core.schema import SCHEMA_VERSION, json_schema
@@ -294,8 +300,7 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
 
 def _warn_dev_key(settings: Settings) -> None:
     if settings.secret_key == DEV_SECRET_KEY:
-        click.echo("warning: LEADHUB_SECRET_KEY is not set; using the development key. Set it in production.",
-                   err=True)
+        click.echo("warning: LEADHUB_SECRET_KEY is not set; using the development key. Set it in production.", err=True)
 
 
 if __name__ == "__main__":

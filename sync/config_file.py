@@ -85,13 +85,17 @@ def export(ctx: Context) -> str:
     config = HubConfig(
         connections=[
             ConnectionConfig(
-                name=c.name, platform=c.platform, settings=dict(c.settings),
+                name=c.name,
+                platform=c.platform,
+                settings=dict(c.settings),
                 secrets={key: f"${{{_env_name(c.name, key)}}}" for key in connections.view(ctx, c).secrets},
             )
             for c in connections.list_all(ctx)
         ],
         endpoints=[
-            EndpointConfig(name=e.name, url=e.url, events=list(e.event_types), secret=f"${{{_env_name(e.name, 'secret')}}}")
+            EndpointConfig(
+                name=e.name, url=e.url, events=list(e.event_types), secret=f"${{{_env_name(e.name, 'secret')}}}"
+            )
             for e in endpoints.list_all(ctx)
         ],
     )

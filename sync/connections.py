@@ -29,7 +29,10 @@ class ConnectionView:
 
 
 def create(
-    ctx: Context, name: str, platform: str, settings: dict[str, Any] | None = None,
+    ctx: Context,
+    name: str,
+    platform: str,
+    settings: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
 ) -> Connection:
     info = registry.get(platform)
@@ -41,8 +44,12 @@ def create(
         if session.scalar(select(Connection.id).where(Connection.name == name)):
             raise ConfigurationError(f"A connection named {name!r} exists already; choose another name.")
         conn = Connection(
-            id=new_id("conn"), name=name, platform=platform, direction=info.direction,
-            settings=settings or {}, secrets_encrypted=ctx.box.encrypt(json.dumps(secrets or {})),
+            id=new_id("conn"),
+            name=name,
+            platform=platform,
+            direction=info.direction,
+            settings=settings or {},
+            secrets_encrypted=ctx.box.encrypt(json.dumps(secrets or {})),
         )
         session.add(conn)
     return conn
@@ -52,7 +59,9 @@ def find(ctx: Context, name: str) -> ConnectionView:
     with ctx.db.session() as session:
         conn = session.scalar(select(Connection).where(Connection.name == name))
         if conn is None:
-            raise NotFound(f"No connection named {name!r}. Create it with `leadhub connections add` or the config file.")
+            raise NotFound(
+                f"No connection named {name!r}. Create it with `leadhub connections add` or the config file."
+            )
         return view(ctx, conn)
 
 

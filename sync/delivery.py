@@ -68,8 +68,12 @@ def attempt(ctx: Context, delivery_id: str) -> str | None:
 
 
 def _finish(
-    ctx: Context, delivery: Delivery, result: webhook_sink.SendResult | None, forced: str | None,
-    forced_error: str | None, duration_ms: float = 0.0,
+    ctx: Context,
+    delivery: Delivery,
+    result: webhook_sink.SendResult | None,
+    forced: str | None,
+    forced_error: str | None,
+    duration_ms: float = 0.0,
 ) -> str:
     now = utcnow()
     number = delivery.attempt_count + 1
@@ -83,7 +87,9 @@ def _finish(
             status = "delivered"
         elif result.outcome == "transient":
             delay = retry.next_delay(
-                number, ctx.settings.retry_schedule, ctx.settings.retry_jitter,
+                number,
+                ctx.settings.retry_schedule,
+                ctx.settings.retry_jitter,
                 retry.parse_retry_after(result.retry_after),
             )
             status = "pending" if delay is not None else "dead"
@@ -102,13 +108,20 @@ def _finish(
             row.delivered_at = now
         if delay is not None:
             row.next_attempt_at = now + timedelta(seconds=delay)
-        session.add(DeliveryAttempt(
-            id=new_id("att"), delivery_id=delivery.id, number=number, started_at=now, duration_ms=duration_ms,
-            request_summary=result.request_summary if result else "not sent",
-            status_code=result.status_code if result else None,
-            response_excerpt=result.excerpt if result else None,
-            outcome={"pending": "retry"}.get(status, status), error=error,
-        ))
+        session.add(
+            DeliveryAttempt(
+                id=new_id("att"),
+                delivery_id=delivery.id,
+                number=number,
+                started_at=now,
+                duration_ms=duration_ms,
+                request_summary=result.request_summary if result else "not sent",
+                status_code=result.status_code if result else None,
+                response_excerpt=result.excerpt if result else None,
+                outcome={"pending": "retry"}.get(status, status),
+                error=error,
+            )
+        )
         if result is not None and row.endpoint_id:
             _track_endpoint_health(ctx, session.get(WebhookEndpoint, row.endpoint_id), result.outcome, now)
     if delay is not None:

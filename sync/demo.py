@@ -24,7 +24,7 @@ from sync import connections
 from webhooks import endpoints
 
 DEMO_CONNECTION = "careers-site"
-DEMO_SIGNING_SECRET = "demo-signing-secret-not-for-production"
+DEMO_SIGNING_SECRET = "demo-signing-secret-not-for-production"  # noqa: S105 - demo only
 DEMO_ENDPOINT = "sample-receiver"
 
 
@@ -103,9 +103,13 @@ def run(settings: Settings, port: int, receiver_port: int, lead_count: int, once
             for n in bar:
                 body = json.dumps(samples.submission(n, prefix=f"demo-{run_tag}")).encode()
                 response = requests.post(
-                    f"{base}/hooks/form_webhook/{DEMO_CONNECTION}", data=body, timeout=10,
-                    headers={"content-type": "application/json",
-                             signature.HEADER: signature.sign(body, DEMO_SIGNING_SECRET)},
+                    f"{base}/hooks/form_webhook/{DEMO_CONNECTION}",
+                    data=body,
+                    timeout=10,
+                    headers={
+                        "content-type": "application/json",
+                        signature.HEADER: signature.sign(body, DEMO_SIGNING_SECRET),
+                    },
                 )
                 response.raise_for_status()
         received = _wait_received(receiver_port, lead_count, children)

@@ -21,8 +21,12 @@ def emit(session: Session, event_type: str, subject_type: str, subject_id: str, 
         raise ValueError(f"unknown event type {event_type}")
     now = utcnow()
     event = Event(
-        id=new_id("msg"), type=event_type, subject_type=subject_type, subject_id=subject_id,
-        payload=data, occurred_at=now,
+        id=new_id("msg"),
+        type=event_type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload=data,
+        occurred_at=now,
     )
     session.add(event)
     body = events.envelope(event_type, now, data)
@@ -32,8 +36,14 @@ def emit(session: Session, event_type: str, subject_type: str, subject_id: str, 
         if not events.subscribed(event_type, list(endpoint.event_types)):
             continue
         delivery = Delivery(
-            id=new_id("dlv"), sink="webhook", endpoint_id=endpoint.id, event_id=event.id,
-            subject_type=subject_type, subject_id=subject_id, body=body, next_attempt_at=now,
+            id=new_id("dlv"),
+            sink="webhook",
+            endpoint_id=endpoint.id,
+            event_id=event.id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            body=body,
+            next_attempt_at=now,
         )
         session.add(delivery)
         ids.append(delivery.id)

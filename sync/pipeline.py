@@ -66,9 +66,12 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
         mapping = versions.published(session, connection)
         try:
             canonical = apply_mapping(
-                MappingSpec.model_validate(mapping.spec), json.loads(raw.body),
+                MappingSpec.model_validate(mapping.spec),
+                json.loads(raw.body),
                 defaults={"captured_at": raw.received_at},
-                source=raw.source, connection=connection.name, mapping_version=mapping.version,
+                source=raw.source,
+                connection=connection.name,
+                mapping_version=mapping.version,
             )
         except (MappingError, ValueError) as exc:
             raw.status, raw.error, raw.processed_at = "failed", str(exc), utcnow()
@@ -82,18 +85,33 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
         person = identity.resolve(session, canonical.person)
         canonical.id = new_id("lead")
         lead = Lead(
-            id=canonical.id, person_id=person.id, connection_id=connection.id, source=raw.source,
-            external_id=canonical.external_id, platform_lead_key=canonical.platform_lead_key,
-            raw_record_id=raw.id, mapping_version_id=mapping.id, stage=canonical.stage.value,
-            captured_at=canonical.captured_at, is_test=canonical.is_test,
+            id=canonical.id,
+            person_id=person.id,
+            connection_id=connection.id,
+            source=raw.source,
+            external_id=canonical.external_id,
+            platform_lead_key=canonical.platform_lead_key,
+            raw_record_id=raw.id,
+            mapping_version_id=mapping.id,
+            stage=canonical.stage.value,
+            captured_at=canonical.captured_at,
+            is_test=canonical.is_test,
             channel=canonical.attribution.channel,
             campaign=canonical.attribution.campaign_name or canonical.attribution.utm_campaign,
             data=canonical.model_dump(mode="json", exclude_none=True),
         )
         session.add(lead)
         session.flush()
-        session.add(StageChange(id=new_id("stg"), subject_type="lead", subject_id=lead.id,
-                                from_stage=None, to_stage=lead.stage, reason=f"captured from {raw.source}"))
+        session.add(
+            StageChange(
+                id=new_id("stg"),
+                subject_type="lead",
+                subject_id=lead.id,
+                from_stage=None,
+                to_stage=lead.stage,
+                reason=f"captured from {raw.source}",
+            )
+        )
         deliveries = outbox.emit(session, "lead.captured", "lead", lead.id, lead_captured_data(lead, canonical))
         raw.status, raw.lead_id, raw.processed_at = "processed", lead.id, utcnow()
         return Outcome("created", lead.id, tuple(deliveries))

@@ -8,7 +8,10 @@ MAX_RETRY_AFTER_S = 24 * 3600.0
 
 
 def next_delay(
-    attempts_made: int, schedule: list[float], jitter: float, retry_after: float | None = None,
+    attempts_made: int,
+    schedule: list[float],
+    jitter: float,
+    retry_after: float | None = None,
     rng: random.Random | None = None,
 ) -> float | None:
     """Seconds until the next attempt, or ``None`` when the schedule is exhausted.
@@ -33,8 +36,8 @@ def parse_retry_after(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    from email.utils import parsedate_to_datetime
     from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
 
     try:
         when = parsedate_to_datetime(value)

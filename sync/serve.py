@@ -8,7 +8,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class WebServer(BaseApplication):  # type: ignore[misc]
+class WebServer(BaseApplication):
     """Gunicorn run from Python; each worker process builds its own app (engines are not shared)."""
 
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:

@@ -17,8 +17,13 @@ def run(settings: Settings, threads: int | None = None) -> None:
     sweeper = SweeperThread(ctx)
     sweeper.start()
     consumer = dispatcher.huey.create_consumer(
-        workers=threads or settings.worker_threads, worker_type="thread", periodic=False,
-        initial_delay=0.02, backoff=1.5, max_delay=0.5, scheduler_interval=1,
+        workers=threads or settings.worker_threads,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.02,
+        backoff=1.5,
+        max_delay=0.5,
+        scheduler_interval=1,
     )
     log.info("worker started with %d threads", threads or settings.worker_threads)
     try:

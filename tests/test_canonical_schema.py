@@ -41,8 +41,9 @@ def test_unknown_fields_and_bad_emails_are_refused() -> None:
 
 
 def test_platform_ids_stay_strings() -> None:
-    lead = Lead(source="google_ads_lead_forms", external_id="9007199254740993", captured_at=datetime.now(UTC),
-                person=Person())
+    lead = Lead(
+        source="google_ads_lead_forms", external_id="9007199254740993", captured_at=datetime.now(UTC), person=Person()
+    )
     assert lead.model_dump(mode="json")["external_id"] == "9007199254740993"
 
 

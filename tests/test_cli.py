@@ -18,9 +18,23 @@ from core.models import User
 from core.settings import Settings
 from sync.cli import main
 
-COMMANDS = [[], ["demo"], ["serve"], ["worker"], ["migrate"], ["user", "create"], ["connectors", "list"],
-            ["sync"], ["import"], ["schema", "export"], ["config", "export"], ["config", "import"],
-            ["connections", "add"], ["endpoints", "add"], ["endpoints", "rotate"]]
+COMMANDS = [
+    [],
+    ["demo"],
+    ["serve"],
+    ["worker"],
+    ["migrate"],
+    ["user", "create"],
+    ["connectors", "list"],
+    ["sync"],
+    ["import"],
+    ["schema", "export"],
+    ["config", "export"],
+    ["config", "import"],
+    ["connections", "add"],
+    ["endpoints", "add"],
+    ["endpoints", "rotate"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "leadhub")
@@ -48,8 +62,14 @@ def test_migrate_upgrades_the_configured_database(run: Any) -> None:
 
 
 def test_user_create_stores_a_scrypt_hash(run: Any, settings: Settings) -> None:
-    result = run("user", "create", "Admin@Example.org", "--role", "admin",
-                 env={"LEADHUB_NEW_USER_PASSWORD": "correct horse battery"})
+    result = run(
+        "user",
+        "create",
+        "Admin@Example.org",
+        "--role",
+        "admin",
+        env={"LEADHUB_NEW_USER_PASSWORD": "correct horse battery"},
+    )
     assert result.exit_code == 0, result.output
     with Context.build(settings).db.session() as session:
         user = session.scalar(select(User))
@@ -72,8 +92,10 @@ def test_connectors_list_names_every_platform(run: Any) -> None:
 def test_connection_and_endpoint_round_trip_through_config_export_and_import(
     run: Any, tmp_path: Path, settings: Settings
 ) -> None:
-    assert run("connections", "add", "careers", "--platform", "form_webhook",
-               "--secret", "signing_secret=abc").exit_code == 0
+    assert (
+        run("connections", "add", "careers", "--platform", "form_webhook", "--secret", "signing_secret=abc").exit_code
+        == 0
+    )
     added = run("endpoints", "add", "crm", "https://vendor.example/hooks", "--events", "lead.captured")
     assert "whsec_" in added.output
     exported = run("config", "export").output
@@ -84,8 +106,9 @@ def test_connection_and_endpoint_round_trip_through_config_export_and_import(
     document["endpoints"][0]["name"] = "crm-2"
     path = tmp_path / "hub.yaml"
     path.write_text(yaml.safe_dump(document))
-    result = run("config", "import", str(path),
-                 env={"CAREERS_SIGNING_SECRET": "xyz", "CRM_SECRET": "whsec_" + "A" * 44})
+    result = run(
+        "config", "import", str(path), env={"CAREERS_SIGNING_SECRET": "xyz", "CRM_SECRET": "whsec_" + "A" * 44}
+    )
     assert result.exit_code == 0, result.output
     assert "created connection careers-2" in result.output and "created endpoint crm-2" in result.output
 
@@ -104,7 +127,9 @@ def test_unknown_platform_is_a_readable_error(run: Any) -> None:
 
 
 def test_the_web_role_does_not_import_airbyte_cdk(settings: Settings) -> None:
-    code = ("import sys; from admin.app import create_app; create_app(); "
-            "sys.exit(1 if any(m.startswith('airbyte_cdk') for m in sys.modules) else 0)")
+    code = (
+        "import sys; from admin.app import create_app; create_app(); "
+        "sys.exit(1 if any(m.startswith('airbyte_cdk') for m in sys.modules) else 0)"
+    )
     env = {**os.environ, **settings.as_env()}
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0

@@ -68,8 +68,12 @@ def test_worker_killed_twice_loses_no_lead_and_no_delivery(settings: Settings, l
 
         def post(n: int) -> None:
             body = encode(samples.submission(n, prefix="crash"))
-            response = requests.post(f"http://127.0.0.1:{port}/hooks/form_webhook/careers", data=body,
-                                     headers=signed_headers(body), timeout=30)
+            response = requests.post(
+                f"http://127.0.0.1:{port}/hooks/form_webhook/careers",
+                data=body,
+                headers=signed_headers(body),
+                timeout=30,
+            )
             assert response.status_code == 202, response.text
             with lock:
                 posted.append(n)

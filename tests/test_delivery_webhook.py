@@ -39,9 +39,13 @@ def make_due(ctx: Context, delivery_id: str) -> None:
 
 def attempts(ctx: Context, delivery_id: str) -> list[DeliveryAttempt]:
     with ctx.db.session() as session:
-        return list(session.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == delivery_id).order_by(DeliveryAttempt.number)
-        ))
+        return list(
+            session.scalars(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.delivery_id == delivery_id)
+                .order_by(DeliveryAttempt.number)
+            )
+        )
 
 
 def get(ctx: Context, model: Any, id_: str) -> Any:
@@ -117,9 +121,7 @@ def test_exhausted_retries_dead_letter_with_a_message(
     assert len(attempts(ctx, delivery_id)) == 4
 
 
-def test_client_error_dead_letters_at_once(
-    ctx: Context, source: str, receiver_endpoint: tuple[Receiver, str]
-) -> None:
+def test_client_error_dead_letters_at_once(ctx: Context, source: str, receiver_endpoint: tuple[Receiver, str]) -> None:
     receiver, _ = receiver_endpoint
     receiver.script = [400]
     [delivery_id] = capture(ctx, source)
@@ -186,8 +188,9 @@ def test_a_delivery_is_claimed_by_one_worker_until_its_lease_runs_out(
     assert delivery.claim(ctx, delivery_id)
     assert not delivery.claim(ctx, delivery_id)
     with ctx.db.transaction() as session:  # the claiming worker died; its lease ran out
-        session.execute(update(Delivery).where(Delivery.id == delivery_id)
-                        .values(lease_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
     assert delivery.attempt(ctx, delivery_id) == "delivered"
 
 
@@ -199,8 +202,11 @@ def test_an_endpoint_failing_for_days_is_disabled(
     [delivery_id] = capture(ctx, source)
     delivery.attempt(ctx, delivery_id)
     with ctx.db.transaction() as session:
-        session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-                        .values(failing_since=utcnow() - timedelta(days=6)))
+        session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(failing_since=utcnow() - timedelta(days=6))
+        )
     make_due(ctx, delivery_id)
     delivery.attempt(ctx, delivery_id)
     endpoint = get(ctx, WebhookEndpoint, endpoint_id)

@@ -17,9 +17,24 @@ def test_demo_delivers_sample_leads_to_the_receiver(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADHUB_")}
     env.update(LEADHUB_DATA_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
     result = subprocess.run(
-        [sys.executable, "-m", "sync.cli", "demo", "--once", "--leads", "5",
-         "--port", str(free_port()), "--receiver-port", str(free_port())],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "sync.cli",
+            "demo",
+            "--once",
+            "--leads",
+            "5",
+            "--port",
+            str(free_port()),
+            "--receiver-port",
+            str(free_port()),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("signature verified") == 5

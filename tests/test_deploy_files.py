@@ -33,9 +33,7 @@ def services() -> dict[str, Any]:
 
 
 def leadhub_services() -> dict[str, Any]:
-    return {
-        name: svc for name, svc in services().items() if "build" in svc or "leadhub" in svc.get("image", "")
-    }
+    return {name: svc for name, svc in services().items() if "build" in svc or "leadhub" in svc.get("image", "")}
 
 
 def as_list(command: str | list[str]) -> list[str]:

@@ -132,7 +132,9 @@ def test_chunked_body_over_the_limit_is_413(client: Any, careers: Context) -> No
     headers = signed_headers(body)
     # No Content-Length: the limit must hold while reading the stream.
     response = client.post(
-        URL, input_stream=io.BytesIO(body), headers={**headers, "transfer-encoding": "chunked"},
+        URL,
+        input_stream=io.BytesIO(body),
+        headers={**headers, "transfer-encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True},  # what gunicorn sets for chunked bodies
     )
     assert response.status_code == 413

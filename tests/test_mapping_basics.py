@@ -27,9 +27,10 @@ def test_timestamps_in_the_formats_platforms_send(raw: object, expected: datetim
     assert timestamp(raw, None) == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("0151 2345 6789", "+4915123456789"),
-                                               ("+43 660 1234567", "+436601234567"),
-                                               ("0049 30 1234567", "+49301234567")])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("0151 2345 6789", "+4915123456789"), ("+43 660 1234567", "+436601234567"), ("0049 30 1234567", "+49301234567")],
+)
 def test_phones_become_e164_with_germany_as_default_region(raw: str, expected: str) -> None:
     assert phone(raw, "DE") == expected
 
@@ -47,16 +48,26 @@ def test_unknown_transform_is_refused_when_the_mapping_is_loaded() -> None:
 def test_a_bad_value_names_the_canonical_field() -> None:
     record = {"submission_id": "1", "fields": {"email": "not-an-email"}}
     with pytest.raises(MappingError) as caught:
-        apply_mapping(form_webhook.default_mapping(), record, source="form_webhook",
-                      defaults={"captured_at": datetime.now(UTC)})
+        apply_mapping(
+            form_webhook.default_mapping(), record, source="form_webhook", defaults={"captured_at": datetime.now(UTC)}
+        )
     assert caught.value.field == "person.email"
 
 
 def test_german_field_names_map_through_the_default_mapping() -> None:
-    record = {"submission_id": 7, "fields": {"vorname": "Jürgen", "nachname": "Müller-Lüdenscheidt",
-                                             "telefon": "030 1234567", "plz": 10115, "ort": "Berlin"}}
-    lead = apply_mapping(form_webhook.default_mapping(), record, source="form_webhook",
-                         defaults={"captured_at": datetime.now(UTC)})
+    record = {
+        "submission_id": 7,
+        "fields": {
+            "vorname": "Jürgen",
+            "nachname": "Müller-Lüdenscheidt",
+            "telefon": "030 1234567",
+            "plz": 10115,
+            "ort": "Berlin",
+        },
+    }
+    lead = apply_mapping(
+        form_webhook.default_mapping(), record, source="form_webhook", defaults={"captured_at": datetime.now(UTC)}
+    )
     assert lead.external_id == "7"
     assert (lead.person.first_name, lead.person.last_name) == ("Jürgen", "Müller-Lüdenscheidt")
     assert (lead.person.phone, lead.person.postcode, lead.person.city) == ("+49301234567", "10115", "Berlin")

@@ -41,7 +41,10 @@ def test_deliveries_overdue_or_held_by_a_dead_worker_are_dispatched_again(ctx: C
     dispatcher.deliveries.clear()
     age(ctx, Delivery, "next_attempt_at", overdue, 5)
     with ctx.db.transaction() as session:
-        session.execute(update(Delivery).where(Delivery.id == leased)
-                        .values(status="in_flight", lease_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == leased)
+            .values(status="in_flight", lease_until=utcnow() - timedelta(seconds=1))
+        )
     assert sweep(ctx).deliveries == 2
     assert sorted(d for d, _ in dispatcher.deliveries) == sorted([overdue, leased])

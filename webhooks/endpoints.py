@@ -34,7 +34,10 @@ def create(
         if session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.name == name)):
             raise ConfigurationError(f"An endpoint named {name!r} exists already.")
         endpoint = WebhookEndpoint(
-            id=new_id("ep"), name=name, url=url, event_types=event_types,
+            id=new_id("ep"),
+            name=name,
+            url=url,
+            event_types=event_types,
             secret_encrypted=ctx.box.encrypt(secret),
         )
         session.add(endpoint)

@@ -7,11 +7,10 @@ It dedupes on ``webhook-id`` the way the standard asks receivers to.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import threading
 from typing import Any
-
-import logging
 
 from flask import Flask, jsonify, request
 from standardwebhooks import Webhook
@@ -40,8 +39,11 @@ def create_receiver(secret: str, out: Any = sys.stdout) -> Flask:
         person = data.get("person", {})
         initials = f"{(person.get('first_name') or '?')[:1]}. {(person.get('last_name') or '?')[:1]}."
         note = "repeat, ignored" if repeat else "signature verified"
-        print(f"{payload.get('type'):16} {msg_id}  {note}  lead {data.get('id')} from "
-              f"{data.get('source')} ({initials})", file=out, flush=True)
+        print(
+            f"{payload.get('type'):16} {msg_id}  {note}  lead {data.get('id')} from {data.get('source')} ({initials})",
+            file=out,
+            flush=True,
+        )
         return jsonify({"received": msg_id}), 200
 
     @app.get("/healthz")

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import os
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 
 
 def generate_secret() -> str:

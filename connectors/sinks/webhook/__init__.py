@@ -59,6 +59,10 @@ def send(
         if outcome == "gone":
             error += " 410 Gone means the vendor removed this endpoint; it has been disabled."
     return SendResult(
-        outcome, response.status_code, response.text[:EXCERPT], summary, error,
+        outcome,
+        response.status_code,
+        response.text[:EXCERPT],
+        summary,
+        error,
         response.headers.get("retry-after"),
     )

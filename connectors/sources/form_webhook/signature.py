@@ -21,7 +21,9 @@ def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
 def verify(header: str | None, body: bytes, secrets: list[str], tolerance_s: int, now: float | None = None) -> None:
     """Accept when any ``v1`` matches any current secret within the time window; raise otherwise."""
     if not header:
-        raise SignatureInvalid(f"Missing {HEADER} header; sign the raw body as described in docs/connectors/form_webhook.md.")
+        raise SignatureInvalid(
+            f"Missing {HEADER} header; sign the raw body as described in docs/connectors/form_webhook.md."
+        )
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
         key, sep, value = item.strip().partition("=")
