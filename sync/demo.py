@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,8 @@ def _processes(commands: list[list[str]], env: dict[str, str]) -> Iterator[list[
     children: list[subprocess.Popen[bytes]] = []
     try:
         for command in commands:
-            children.append(subprocess.Popen(command, env=env))
+            # Own session: Ctrl-C reaches only the demo, which stops each child in order with SIGTERM.
+            children.append(subprocess.Popen(command, env=env, start_new_session=True))
         yield children
     finally:
         for child in children:
@@ -132,12 +134,18 @@ Post your own lead:
 Press Ctrl-C to stop every demo process.""")
         if once:
             return
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
+        _wait_for_stop(children)
+        click.echo("\nStopping the demo …")
+
+
+def _wait_for_stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Block until Ctrl-C or SIGTERM (then the caller stops every child), or until a child dies."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        if any(child.poll() is not None for child in children):
             raise click.ClickException("A demo process stopped unexpectedly; see its output above.")
-        except KeyboardInterrupt:
-            click.echo("\nStopping the demo …")
 
 
 def _wait_received(receiver_port: int, expected: int, children: list[subprocess.Popen[bytes]]) -> int:

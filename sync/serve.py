@@ -33,7 +33,7 @@ def options(host: str, port: int, processes: int, threads: int) -> dict[str, Any
         "worker_class": "gthread",
         "keepalive": 30,
         "timeout": 60,
-        "graceful_timeout": 10,
+        "graceful_timeout": 5,
         "accesslog": None,
         "loglevel": "warning",
     }
