@@ -52,3 +52,19 @@ class TransientDeliveryError(LeadhubError):
 
 class PermanentDeliveryError(LeadhubError):
     """Retrying will not help: other 4xx."""
+
+
+class SourceError(LeadhubError):
+    """A source platform refused a request."""
+
+
+class RateLimited(SourceError):
+    """The platform throttles us; try again after ``retry_after_s`` seconds (its own estimate when it gives one)."""
+
+    def __init__(self, message: str, retry_after_s: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class AuthExpired(SourceError):
+    """The token is expired or revoked: a person must re-authorise the connection."""

@@ -60,8 +60,10 @@ class Connection(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     secrets_encrypted: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(30), default="ok")
+    status: Mapped[str] = mapped_column(String(30), default="ok")  # ok | rate_limited | needs_reauth | error
     status_message: Mapped[str | None] = mapped_column(Text)
+    rate_limited_until: Mapped[datetime | None] = mapped_column()
+    last_sync_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -73,6 +75,8 @@ class RawRecord(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
     source: Mapped[str] = mapped_column(String(50))
+    # record: the platform's full record; notice: a push that names records still to be fetched
+    kind: Mapped[str] = mapped_column(String(20), default="record")
     external_id: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     content_type: Mapped[str | None] = mapped_column(String(100))

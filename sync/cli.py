@@ -133,6 +133,21 @@ def connectors() -> None:
     """The platforms leadhub can read from and write to."""
 
 
+@connectors.command("status")
+def connectors_status() -> None:
+    """Each connection's health: ok, rate-limited until …, or needs re-authorisation (and what to do)."""
+    from sync import connections as conns
+
+    rows = conns.list_all(_context())
+    if not rows:
+        click.echo("No connections yet; add one with `leadhub connections add`.")
+    for conn in rows:
+        last = f"last sync {conn.last_sync_at:%Y-%m-%d %H:%M} UTC" if conn.last_sync_at else "never synced"
+        click.echo(f"{conn.name:24} {conn.platform:22} {conn.status:13} {last}")
+        if conn.status_message:
+            click.echo(f"{'':24} {conn.status_message}")
+
+
 @connectors.command("list")
 def connectors_list() -> None:
     """List every source and sink connector and whether it is available yet."""
@@ -220,9 +235,17 @@ def endpoints_rotate(name: str) -> None:
 @main.command("sync")
 @click.argument("connection")
 def sync_cmd(connection: str) -> None:
-    """Pull new leads from a source connection (arrives with the source connectors, issue 3)."""
-    raise click.ClickException(
-        "Pull sources (Meta, LinkedIn, TikTok, Eventbrite) are not built yet; see docs/ROADMAP.md."
+    """Pull new leads from a source connection now (incremental from its saved state)."""
+    from sync import pull, tasks
+
+    settings = _settings()
+    ctx, _dispatcher = tasks.build(settings)
+    _ensure_schema(ctx)
+    with Counter(f"Syncing {connection}") as counter:
+        result = pull.run(ctx, connection, progress=counter.add)
+    click.echo(
+        f"{result.records} records read, {result.stored} new stored and queued for processing, "
+        f"{result.skipped_known} already known."
     )
 
 
@@ -286,6 +309,34 @@ def config_import(file: Path | None) -> None:
     _ensure_schema(ctx)
     created = config_file.apply(ctx, config_file.load(path))
     click.echo("\n".join(f"created {item}" for item in created) or "Nothing to create; everything exists.")
+
+
+class Counter:
+    """A progress line for work of unknown length: count and rate, redrawn at most ten times a second."""
+
+    def __init__(self, label: str) -> None:
+        import time
+
+        self._time = time.monotonic
+        self.label, self.count, self._start, self._drawn = label, 0, self._time(), 0.0
+
+    def __enter__(self) -> Counter:
+        return self
+
+    def add(self, n: int = 1) -> None:
+        self.count += n
+        now = self._time()
+        if now - self._drawn > 0.1:
+            self._drawn = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.count / max(now - self._start, 1e-6)
+        click.echo(f"\r{self.label}: {self.count} records ({rate:,.0f}/s)", nl=False, err=True)
+
+    def __exit__(self, *exc: object) -> None:
+        self._draw(self._time())
+        click.echo("", err=True)
 
 
 def _pairs(items: tuple[str, ...]) -> dict[str, str]:

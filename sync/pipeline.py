@@ -17,7 +17,7 @@ from core.schema import Lead as CanonicalLead
 from mappings import identity, versions
 from mappings.apply import apply_mapping
 from mappings.spec import MappingSpec
-from sync import outbox
+from sync import notices, outbox
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,22 @@ ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # created | duplicate | failed | skipped
+    status: str  # created | duplicate | failed | skipped | fetched
     lead_id: str | None = None
     deliveries: tuple[str, ...] = ()
     error: str | None = None
+    raw_records: tuple[str, ...] = ()
 
 
 def process(ctx: Context, raw_id: str) -> Outcome:
     """Idempotent: a processed record is skipped, a lead already stored for the same external id is reused."""
+    with ctx.db.session() as session:
+        kind = session.scalar(select(RawRecord.kind).where(RawRecord.id == raw_id))
+    if kind == "notice":
+        stored = notices.complete(ctx, raw_id)
+        for child in stored:
+            ctx.dispatch.process_raw(child)
+        return Outcome("fetched", raw_records=tuple(stored))
     for attempt in range(1, ATTEMPTS + 1):
         try:
             outcome = _process_once(ctx, raw_id)

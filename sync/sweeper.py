@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 
 from core.context import Context
-from core.models import Delivery, RawRecord, utcnow
+from core.models import Connection, Delivery, RawRecord, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -29,7 +29,14 @@ def sweep(ctx: Context) -> Swept:
     with ctx.db.session() as session:
         raw_ids = session.scalars(
             select(RawRecord.id)
-            .where(RawRecord.status == "pending", RawRecord.received_at < stale)
+            .join(Connection, Connection.id == RawRecord.connection_id)
+            .where(
+                RawRecord.status == "pending",
+                RawRecord.received_at < stale,
+                # a connection that waits for re-authorisation or out a rate limit is left alone until then
+                Connection.status != "needs_reauth",
+                or_(Connection.rate_limited_until.is_(None), Connection.rate_limited_until < now),
+            )
             .order_by(RawRecord.received_at)
             .limit(BATCH)
         ).all()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from huey import Huey
 
 from core.context import Context
+from core.errors import SourceError
 from core.queue import make_huey
 from core.settings import Settings
 from sync import delivery, pipeline
+
+log = logging.getLogger(__name__)
 
 
 class HueyDispatcher:
@@ -19,7 +24,10 @@ class HueyDispatcher:
 
         @huey.task(name="process_raw_record")
         def process_raw_record(raw_id: str) -> None:
-            pipeline.process(self.ctx, raw_id)
+            try:
+                pipeline.process(self.ctx, raw_id)
+            except SourceError as exc:  # recorded on the connection; the sweeper resumes it when it may
+                log.warning("raw record %s waits: %s", raw_id, exc)
 
         @huey.task(name="attempt_delivery")
         def attempt_delivery(delivery_id: str) -> None:

@@ -6,12 +6,13 @@ import logging
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from connectors import registry
+from connectors.sources.base import HandshakeReply, has
 from core.context import Context
-from core.errors import InboundRejected, NotFound, PayloadTooLarge
+from core.errors import InboundRejected, NotFound, PayloadMalformed, PayloadTooLarge
 from sync import connections
 from webhooks import inbox
 
@@ -67,12 +68,34 @@ def receive(source: str, connection: str) -> Any:
             return _problem(409, "Connection disabled", f"Connection {connection!r} is disabled; enable it first.")
         plugin = registry.get(source, "source").load()
         plugin.verify(request.headers, body, conn.secrets, ctx.settings.signature_tolerance_s)
-        submission_id = plugin.external_id(body)
+        if has(plugin, "notices"):  # the push names records that a worker fetches
+            kind, external_id = "notice", None
+            if not plugin.notices(body):
+                raise PayloadMalformed("The push names no records; nothing to do.")
+        else:  # the push is the record itself
+            kind, external_id = "record", plugin.external_id(body)
     except NotFound as exc:
         return _problem(404, "Unknown connection", str(exc))
     except (InboundRejected, RequestEntityTooLarge) as exc:
         status = getattr(exc, "status", None) or 413
         log.info("inbound %s/%s rejected with %s", source, connection, status)
         return _problem(status, type(exc).__name__, str(exc) if isinstance(exc, InboundRejected) else "Too large")
-    raw_id = inbox.store(ctx, conn.id, source, body, submission_id, request.mimetype)
+    raw_id = inbox.store(ctx, conn.id, source, body, external_id, request.mimetype, kind)
     return jsonify({"status": "accepted", "raw_record_id": raw_id}), 202
+
+
+@bp.get("/hooks/<source>/<connection>")
+def handshake(source: str, connection: str) -> Any:
+    """Platforms that verify an endpoint first (Meta's hub.challenge, LinkedIn's challengeCode) call GET."""
+    cache: ConnectionCache = current_app.extensions["leadhub.connections"]
+    try:
+        conn = cache.get(connection)
+        if conn.platform != source:
+            raise NotFound(f"Connection {connection!r} is not a {source} source.")
+        plugin = registry.get(source, "source").load()
+    except NotFound as exc:
+        return _problem(404, "Unknown connection", str(exc))
+    if not has(plugin, "handshake"):
+        return _problem(405, "No handshake", f"{source} does not verify endpoints with GET; POST the events here.")
+    reply: HandshakeReply = plugin.handshake(request.args, conn)
+    return Response(reply.body, status=reply.status, mimetype=reply.content_type)

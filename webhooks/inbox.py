@@ -18,6 +18,7 @@ def store(
     body: bytes,
     external_id: str | None = None,
     content_type: str | None = None,
+    kind: str = "record",
 ) -> str:
     """Insert and commit one raw record, then hand it to a worker (best effort: the sweeper backs it up)."""
     raw_id = new_id("raw")
@@ -27,6 +28,7 @@ def store(
                 id=raw_id,
                 connection_id=connection_id,
                 source=source,
+                kind=kind,
                 body=body,
                 external_id=external_id,
                 content_type=content_type,

@@ -1,0 +1,194 @@
+"""Pull a source connection through its airbyte-cdk manifest, in this (worker or CLI) process.
+
+Rules from docs/airbyte-cdk notes: one source object per sync (config, catalog and state are bound in
+its constructor), our logging restored after the CDK import, no request-cache files, ``read()`` called
+directly (never ``launch``), CDK errors turned into our typed errors. Records and the state that follows
+them commit together, so a crash re-reads at most one batch, which the lead key dedupes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from connectors import registry
+from core.context import Context
+from core.errors import AuthExpired, ConfigurationError, SourceError
+from core.ids import new_id
+from core.models import Connection, Lead, RawRecord, SyncState, utcnow
+from sync import connections, notices
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class PullResult:
+    records: int = 0
+    stored: int = 0
+    skipped_known: int = 0
+
+
+def _import_cdk() -> Any:
+    """Import the CDK without letting it take over the root logger (it installs a JSON stdout handler)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    os.environ.pop("REQUEST_CACHE_PATH", None)  # never write raw API responses (personal data) to disk
+    import airbyte_cdk.models as models
+    from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    return models, ConcurrentDeclarativeSource, AirbyteTracedException
+
+
+def run(ctx: Context, connection_name: str, progress: Callable[[int], None] | None = None) -> PullResult:
+    view = connections.find(ctx, connection_name)
+    plugin = registry.get(view.platform, "source").load()
+    manifest_path = getattr(plugin, "MANIFEST", None)
+    if manifest_path is None:
+        raise ConfigurationError(f"{view.platform} cannot be pulled; it only receives pushes.")
+    models, Source, TracedError = _import_cdk()
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    config = plugin.source_config(view)
+    stream_name: str = plugin.RECORD_STREAM
+    with ctx.db.session() as session:
+        saved = session.scalar(
+            select(SyncState.state).where(SyncState.connection_id == view.id, SyncState.stream == stream_name)
+        )
+    state = [models.AirbyteStateMessageSerializer.load(saved)] if saved else []
+    probe = Source(source_config=manifest, config=config)
+    catalog = _catalog(models, probe.discover(log, config), stream_name)
+    source = Source(source_config=manifest, config=config, catalog=catalog, state=state)
+    result = PullResult()
+    batch: list[tuple[str, dict[str, Any]]] = []
+    try:
+        for kind, payload in _messages(models, source, config, catalog, state, log):
+            if kind == "record" and payload[0] == stream_name:
+                batch.append((plugin.record_id(payload[1]), payload[1]))
+                result.records += 1
+                if progress:
+                    progress(1)
+                if len(batch) >= BATCH:
+                    _flush(ctx, view.id, view.platform, stream_name, batch, None, result)
+            elif kind == "state":
+                _flush(ctx, view.id, view.platform, stream_name, batch, payload, result)
+    except TracedError as exc:
+        _flush(ctx, view.id, view.platform, stream_name, batch, None, result)
+        raise _typed(exc, ctx, view.id) from None
+    _flush(ctx, view.id, view.platform, stream_name, batch, None, result)
+    _finish(ctx, view.id)
+    return result
+
+
+def _catalog(models: Any, discovered: Any, stream_name: str) -> Any:
+    streams = []
+    for stream in discovered.streams:
+        if stream.name != stream_name:
+            continue
+        incremental = models.SyncMode.incremental in (stream.supported_sync_modes or [])
+        streams.append(
+            models.ConfiguredAirbyteStream(
+                stream=stream,
+                sync_mode=models.SyncMode.incremental if incremental else models.SyncMode.full_refresh,
+                destination_sync_mode=models.DestinationSyncMode.append,
+            )
+        )
+    if not streams:
+        raise ConfigurationError(f"The manifest has no stream named {stream_name!r}.")
+    return models.ConfiguredAirbyteCatalog(streams=streams)
+
+
+def _messages(
+    models: Any, source: Any, config: Any, catalog: Any, state: Any, logger: logging.Logger
+) -> Iterator[tuple[str, Any]]:
+    for message in source.read(logger, config, catalog, state):
+        if message.type == models.Type.RECORD:
+            yield "record", (message.record.stream, message.record.data)
+        elif message.type == models.Type.STATE:
+            yield "state", models.AirbyteStateMessageSerializer.dump(message.state)
+        elif message.type == models.Type.TRACE and message.trace.error is not None:
+            log.warning("source error: %s", message.trace.error.message)
+
+
+def _flush(
+    ctx: Context,
+    connection_id: str,
+    source: str,
+    stream: str,
+    batch: list[tuple[str, dict[str, Any]]],
+    state: dict[str, Any] | None,
+    result: PullResult,
+) -> None:
+    """Store new records (those not already a lead or a waiting raw record) and the state after them."""
+    if not batch and state is None:
+        return
+    ids = [external_id for external_id, _ in batch]
+    stored: list[str] = []
+    with ctx.db.transaction() as session:
+        known = set(
+            session.scalars(
+                select(Lead.external_id).where(Lead.connection_id == connection_id, Lead.external_id.in_(ids))
+            )
+        ) | set(
+            session.scalars(
+                select(RawRecord.external_id).where(
+                    RawRecord.connection_id == connection_id,
+                    RawRecord.status == "pending",
+                    RawRecord.external_id.in_(ids),
+                )
+            )
+        )
+        for external_id, record in batch:
+            if external_id in known:
+                result.skipped_known += 1
+                continue
+            known.add(external_id)
+            raw = RawRecord(
+                id=new_id("raw"),
+                connection_id=connection_id,
+                source=source,
+                kind="record",
+                external_id=external_id,
+                body=json.dumps(record, ensure_ascii=False, default=str).encode(),
+                content_type="application/json",
+            )
+            session.add(raw)
+            stored.append(raw.id)
+        if state is not None:
+            row = session.get(SyncState, (connection_id, stream))
+            if row is None:
+                session.add(SyncState(connection_id=connection_id, stream=stream, state=state))
+            else:
+                row.state = state
+    batch.clear()
+    result.stored += len(stored)
+    for raw_id in stored:
+        ctx.dispatch.process_raw(raw_id)
+
+
+def _typed(exc: Any, ctx: Context, connection_id: str) -> SourceError:
+    """The CDK's traced error as ours; an auth failure flags the connection for re-authorisation."""
+    failure = str(getattr(exc, "failure_type", "") or "")
+    message = str(getattr(exc, "message", None) or exc)
+    if "config_error" in failure:
+        notices.mark_needs_reauth(ctx, connection_id, message)
+        return AuthExpired(message)
+    return SourceError(message)
+
+
+def _finish(ctx: Context, connection_id: str) -> None:
+    with ctx.db.transaction() as session:
+        conn = session.get(Connection, connection_id)
+        if conn is not None:
+            conn.last_sync_at = utcnow()
+            if conn.status != "ok":
+                conn.status, conn.status_message, conn.rate_limited_until = "ok", None, None
