@@ -27,12 +27,12 @@ CONNECTORS: dict[str, ConnectorInfo] = {
     info.name: info
     for info in [
         ConnectorInfo("form_webhook", "source", "connectors.sources.form_webhook", "available"),
-        ConnectorInfo("meta_lead_ads", "source", "connectors.sources.meta_lead_ads", "planned"),
-        ConnectorInfo("linkedin_lead_gen", "source", "connectors.sources.linkedin_lead_gen", "planned"),
-        ConnectorInfo("tiktok_leads", "source", "connectors.sources.tiktok_leads", "planned"),
-        ConnectorInfo("google_ads_lead_forms", "source", "connectors.sources.google_ads_lead_forms", "planned"),
-        ConnectorInfo("eventbrite", "source", "connectors.sources.eventbrite", "planned"),
-        ConnectorInfo("file_import", "source", "connectors.sources.file_import", "planned"),
+        ConnectorInfo("meta_lead_ads", "source", "connectors.sources.meta_lead_ads", "available"),
+        ConnectorInfo("linkedin_lead_gen", "source", "connectors.sources.linkedin_lead_gen", "available"),
+        ConnectorInfo("tiktok_leads", "source", "connectors.sources.tiktok_leads", "available"),
+        ConnectorInfo("google_ads_lead_forms", "source", "connectors.sources.google_ads_lead_forms", "available"),
+        ConnectorInfo("eventbrite", "source", "connectors.sources.eventbrite", "available"),
+        ConnectorInfo("file_import", "source", "connectors.sources.file_import", "available"),
         ConnectorInfo("webhook", "sink", "connectors.sinks.webhook", "available"),
         ConnectorInfo("hubspot", "sink", "connectors.sinks.hubspot", "planned"),
         ConnectorInfo("salesforce", "sink", "connectors.sinks.salesforce", "planned"),

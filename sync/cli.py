@@ -251,10 +251,21 @@ def sync_cmd(connection: str) -> None:
 
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--connection", required=True)
+@click.option("--connection", required=True, help="A file_import connection (its mapping names the columns).")
 def import_cmd(file: Path, connection: str) -> None:
-    """Import a CSV or JSONL file into a file_import connection (arrives with issue 3)."""
-    raise click.ClickException("File import is not built yet; see docs/ROADMAP.md.")
+    """Import a CSV or JSONL file: encoding and delimiter detected, bad rows reported, good rows kept."""
+    from sync import file_import, tasks
+
+    settings = _settings()
+    ctx, _dispatcher = tasks.build(settings)
+    _ensure_schema(ctx)
+    with Counter(f"Importing {file.name}") as counter:
+        report = file_import.run(ctx, file, connection, progress=counter.add)
+    click.echo(report.summary())
+    for problem in report.problems[:50]:
+        click.echo(f"  line {problem.line}: {problem.reason}", err=True)
+    if len(report.problems) > 50:
+        click.echo(f"  … and {len(report.problems) - 50} more; all are in {report.problems_file}", err=True)
 
 
 @main.group()
