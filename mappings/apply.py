@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,11 +15,44 @@ from mappings.spec import MappingSpec
 _MISSING = object()
 
 
+_SELECTOR = re.compile(r"^(?P<key>[^\[]+)\[(?P<field>[^=\]]+)=(?P<value>[^\]]*)\]$")
+
+
+def _split(path: str) -> list[str]:
+    """Dots separate steps, except inside ``[...]`` selectors (whose values may contain dots)."""
+    parts, depth, current = [], 0, ""
+    for char in path:
+        if char == "." and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        current += char
+    parts.append(current)
+    return parts
+
+
 def read_path(record: Any, path: str) -> Any:
-    """Follow ``a.b.0.c`` through dicts and lists; missing parts give ``_MISSING``."""
+    """Follow ``a.b.0.c`` through dicts and lists, and ``list[key=value]`` to the first item whose key matches
+    (Meta's ``field_data[name=email].values.0``, Google's ``user_column_data[column_id=EMAIL].string_value``).
+    Missing parts give ``_MISSING``."""
     current = record
-    for part in path.split("."):
-        if isinstance(current, dict) and part in current:
+    for part in _split(path):
+        selector = _SELECTOR.match(part)
+        if selector:
+            items = current.get(selector["key"]) if isinstance(current, dict) else None
+            match = next(
+                (
+                    item
+                    for item in items or []
+                    if isinstance(item, dict) and str(item.get(selector["field"])) == selector["value"]
+                ),
+                _MISSING,
+            )
+            if match is _MISSING:
+                return _MISSING
+            current = match
+        elif isinstance(current, dict) and part in current:
             current = current[part]
         elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
             current = current[int(part)]

@@ -71,3 +71,14 @@ def test_german_field_names_map_through_the_default_mapping() -> None:
     assert lead.external_id == "7"
     assert (lead.person.first_name, lead.person.last_name) == ("Jürgen", "Müller-Lüdenscheidt")
     assert (lead.person.phone, lead.person.postcode, lead.person.city) == ("+49301234567", "10115", "Berlin")
+
+
+def test_list_items_are_selected_by_key() -> None:
+    from mappings.apply import _MISSING, read_path
+
+    meta = {"field_data": [{"name": "full_name", "values": ["Jürgen Weiß"]}, {"name": "email", "values": ["j@x.de"]}]}
+    google = {"user_column_data": [{"column_id": "EMAIL", "string_value": "a.b@example.org"}]}
+    assert read_path(meta, "field_data[name=email].values.0") == "j@x.de"
+    assert read_path(google, "user_column_data[column_id=EMAIL].string_value") == "a.b@example.org"
+    assert read_path(meta, "field_data[name=phone_number].values.0") is _MISSING  # absent, not an error
+    assert read_path({"a": [{"k": "x.y", "v": 1}]}, "a[k=x.y].v") == 1
