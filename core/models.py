@@ -119,6 +119,30 @@ class IdentityKey(Base):
     __table_args__ = (UniqueConstraint("kind", "value", name="uq_identity_keys_kind_value"),)
 
 
+class PersonBlock(Base):
+    """Blocking keys of a person (e.g. phonetic surname + postcode) so scoring compares few candidates."""
+
+    __tablename__ = "person_blocks"
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    block: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)
+
+
+class ReviewItem(Base):
+    """A possible duplicate scored between the bands: an admin merges or keeps apart."""
+
+    __tablename__ = "review_items"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    lead_id: Mapped[str | None] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | merged | kept_apart
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+
+
 class Merge(Base):
     """One merge of two persons with its evidence, kept so that it can be undone."""
 
@@ -161,6 +185,8 @@ class Lead(Base):
     mapping_version_id: Mapped[str | None] = mapped_column(ForeignKey("mapping_versions.id"))
     stage: Mapped[str] = mapped_column(String(20), default="captured")
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    score: Mapped[float | None] = mapped_column(Float)
+    decided_by_rule: Mapped[str | None] = mapped_column(String(200))
     captured_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str | None] = mapped_column(String(50))
