@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
@@ -19,7 +19,7 @@ class HubCollector(Collector):
         self._ctx = ctx
         self._queue_depth = queue_depth
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         with self._ctx.db.session() as session:
             raw = session.execute(
                 select(RawRecord.source, RawRecord.status, func.count()).group_by(RawRecord.source, RawRecord.status)
@@ -30,7 +30,7 @@ class HubCollector(Collector):
             deliveries = session.execute(
                 select(Delivery.sink, Delivery.status, func.count()).group_by(Delivery.sink, Delivery.status)
             ).all()
-        intake = CounterMetricFamily(
+        intake = GaugeMetricFamily(
             "leadhub_intake_records",
             "Raw records received, by source and processing status",
             labels=["source", "status"],

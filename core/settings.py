@@ -6,11 +6,16 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from core.errors import ConfigurationError
 
 DEV_SECRET_KEY = "leadhub-development-key-change-me"  # noqa: S105 - public by design, warned about
 
 # Svix's schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+# Fields whose variable is not simply LEADHUB_<FIELD> (DESIGN.md names LEADHUB_CONFIG).
+ENV_NAMES = {"config_path": "LEADHUB_CONFIG"}
+
 DEFAULT_RETRY_SCHEDULE = [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
 
 
@@ -60,7 +65,7 @@ class Settings(BaseModel):
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for name in cls.model_fields:
-            raw = env.get(f"LEADHUB_{name.upper()}")
+            raw = env.get(ENV_NAMES.get(name, f"LEADHUB_{name.upper()}"))
             if raw is None or raw == "":
                 continue
             if name == "retry_schedule":
@@ -68,7 +73,14 @@ class Settings(BaseModel):
             else:
                 values[name] = raw
         values.update(overrides)
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENV_NAMES.get(str(e['loc'][0]), 'LEADHUB_' + str(e['loc'][0]).upper())}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ConfigurationError(f"Invalid environment: {problems}.") from None
 
     def as_env(self) -> dict[str, str]:
         """The same settings as environment variables, for child processes."""
@@ -78,5 +90,5 @@ class Settings(BaseModel):
                 continue
             if isinstance(value, list):
                 value = ",".join(str(v) for v in value)
-            env[f"LEADHUB_{name.upper()}"] = str(value)
+            env[ENV_NAMES.get(name, f"LEADHUB_{name.upper()}")] = str(value)
         return env

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from core.errors import MappingError
 from core.schema import Lead
 from mappings import transforms
-from mappings.spec import MappingSpec
+from mappings.spec import Condition, FieldRule, MappingSpec
 
 _MISSING = object()
 
@@ -68,22 +68,37 @@ def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
     target[leaf] = value
 
 
+def _holds(condition: Condition, record: dict[str, Any]) -> bool:
+    found = read_path(record, condition.path)
+    present = found is not _MISSING and found not in (None, "")
+    if condition.exists is not None and present != condition.exists:
+        return False
+    if condition.equals is not None and (not present or str(found) != str(condition.equals)):
+        return False
+    return not (condition.in_ is not None and (not present or str(found) not in {str(v) for v in condition.in_}))
+
+
+def _source_value(rule: FieldRule, record: dict[str, Any]) -> Any:
+    values = [read_path(record, path) for path in rule.paths]
+    present = [v for v in values if v is not _MISSING and v not in (None, "")]
+    if rule.join is not None:
+        return rule.join.join(str(v) for v in present) if present else _MISSING
+    return present[0] if present else _MISSING
+
+
 def map_fields(spec: MappingSpec, record: dict[str, Any]) -> dict[str, Any]:
     """The mapped (not yet validated) canonical dict."""
     out: dict[str, Any] = {}
     for target, rule in spec.fields.items():
-        value: Any = _MISSING
-        for path in rule.paths:
-            found = read_path(record, path)
-            if found is not _MISSING and found not in (None, ""):
-                value = found
-                break
+        if rule.when is not None and not _holds(rule.when, record):
+            continue
+        value = _source_value(rule, record)
         if value is _MISSING:
             if rule.default is None:
                 continue
             value = rule.default
         try:
-            value = transforms.run(rule.transforms, value)
+            value = transforms.run(rule.transforms, value, spec.value_maps)
         except (ValueError, TypeError) as exc:
             raise MappingError(f"{target}: {exc}", field=target) from exc
         if value is not None:

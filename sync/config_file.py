@@ -75,8 +75,11 @@ def apply(ctx: Context, config: HubConfig) -> list[str]:
             created.append(f"connection {conn.name}")
     for ep in config.endpoints:
         if ep.name not in have_eps:
-            endpoints.create(ctx, ep.name, _expand(ep.url), ep.events, _expand(ep.secret) if ep.secret else None)
-            created.append(f"endpoint {ep.name}")
+            _endpoint, secret = endpoints.create(
+                ctx, ep.name, _expand(ep.url), ep.events, _expand(ep.secret) if ep.secret else None
+            )
+            shown = "" if ep.secret else f" (generated signing secret, shown once: {secret})"
+            created.append(f"endpoint {ep.name}{shown}")
     return created
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, update
 
 from connectors.sinks import webhook as webhook_sink
 from core.context import Context
+from core.errors import ConfigurationError
 from core.ids import new_id
 from core.models import Delivery, DeliveryAttempt, WebhookEndpoint, utcnow
 from sync import retry
@@ -54,17 +55,22 @@ def attempt(ctx: Context, delivery_id: str) -> str | None:
     with ctx.db.session() as session:
         delivery = session.get(Delivery, delivery_id)
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
-    if delivery is None or endpoint is None:
+    if delivery is None:
         return None
+    if endpoint is None:
+        return _finish(ctx, delivery, None, "dead", "Its webhook endpoint was deleted.")
     if not endpoint.enabled:
         return _finish(ctx, delivery, None, "dead", f"Endpoint {endpoint.name} is disabled: {endpoint.disabled_reason}")
-    started = time.perf_counter()
-    secrets = endpoints.signing_secrets(ctx, endpoint, utcnow())
+    started_at, started = utcnow(), time.perf_counter()
+    try:
+        secrets = endpoints.signing_secrets(ctx, endpoint, started_at)
+    except ConfigurationError as exc:
+        return _finish(ctx, delivery, None, "dead", f"Not sent: {exc}")
     result = webhook_sink.send(
         _http(), endpoint.url, delivery.event_id or delivery.id, delivery.body, secrets, ctx.settings.delivery_timeout_s
     )
     duration_ms = (time.perf_counter() - started) * 1000
-    return _finish(ctx, delivery, result, None, None, duration_ms)
+    return _finish(ctx, delivery, result, None, None, duration_ms, started_at)
 
 
 def _finish(
@@ -74,6 +80,7 @@ def _finish(
     forced: str | None,
     forced_error: str | None,
     duration_ms: float = 0.0,
+    started_at: datetime | None = None,
 ) -> str:
     now = utcnow()
     number = delivery.attempt_count + 1
@@ -113,7 +120,7 @@ def _finish(
                 id=new_id("att"),
                 delivery_id=delivery.id,
                 number=number,
-                started_at=now,
+                started_at=started_at or now,
                 duration_ms=duration_ms,
                 request_summary=result.request_summary if result else "not sent",
                 status_code=result.status_code if result else None,

@@ -133,3 +133,17 @@ def test_the_web_role_does_not_import_airbyte_cdk(settings: Settings) -> None:
     )
     env = {**os.environ, **settings.as_env()}
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0
+
+
+def test_a_malformed_environment_variable_is_one_readable_line(run: Any) -> None:
+    result = run("connections", "list", env={"LEADHUB_SQLITE_SYNCHRONOUS": "sometimes"})
+    assert result.exit_code == 1
+    assert "LEADHUB_SQLITE_SYNCHRONOUS" in result.output and "Traceback" not in result.output
+
+
+def test_config_import_reads_leadhub_config_and_shows_a_generated_secret_once(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "hub.yaml"
+    path.write_text("endpoints:\n- {name: crm, url: 'https://vendor.example/hooks', events: [lead.captured]}\n")
+    result = run("config", "import", env={"LEADHUB_CONFIG": str(path)})
+    assert result.exit_code == 0, result.output
+    assert "created endpoint crm (generated signing secret, shown once: whsec_" in result.output

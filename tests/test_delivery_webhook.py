@@ -211,3 +211,17 @@ def test_an_endpoint_failing_for_days_is_disabled(
     delivery.attempt(ctx, delivery_id)
     endpoint = get(ctx, WebhookEndpoint, endpoint_id)
     assert not endpoint.enabled and "Every attempt failed since" in endpoint.disabled_reason
+
+
+def test_a_secret_that_cannot_be_decrypted_dead_letters_with_the_reason(
+    ctx: Context, source: str, receiver_endpoint: tuple[Receiver, str]
+) -> None:
+    receiver, endpoint_id = receiver_endpoint
+    [delivery_id] = capture(ctx, source)
+    with ctx.db.transaction() as session:  # as if LEADHUB_SECRET_KEY had changed since the secret was stored
+        session.execute(
+            update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).values(secret_encrypted="gAAAAAinvalid")
+        )
+    assert delivery.attempt(ctx, delivery_id) == "dead"
+    assert "LEADHUB_SECRET_KEY" in get(ctx, Delivery, delivery_id).last_error
+    assert receiver.arrivals == []

@@ -37,7 +37,7 @@ def test_metrics_count_intake_leads_deliveries_failures_and_queue_depth(app: Any
         "raw_record_id"
     ]
     before = client.get("/metrics").get_data(as_text=True)
-    assert 'leadhub_intake_records_total{source="form_webhook",status="pending"} 1.0' in before
+    assert 'leadhub_intake_records{source="form_webhook",status="pending"} 1.0' in before
     assert "leadhub_queue_depth 1.0" in before
     pipeline.process(ctx, raw_id)
     after = client.get("/metrics").get_data(as_text=True)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from connectors import registry
 from connectors.sources.base import HandshakeReply, has
 from core.context import Context
-from core.errors import InboundRejected, NotFound, PayloadMalformed, PayloadTooLarge
+from core.errors import ConfigurationError, InboundRejected, NotFound, PayloadMalformed, PayloadTooLarge
 from sync import connections
 from webhooks import inbox
 
@@ -76,6 +76,9 @@ def receive(source: str, connection: str) -> Any:
             kind, external_id = "record", plugin.external_id(body)
     except NotFound as exc:
         return _problem(404, "Unknown connection", str(exc))
+    except ConfigurationError as exc:  # e.g. a secret stored under another LEADHUB_SECRET_KEY
+        log.error("inbound %s/%s cannot be checked: %s", source, connection, exc)
+        return _problem(500, "Connection misconfigured", str(exc))
     except (InboundRejected, RequestEntityTooLarge) as exc:
         status = getattr(exc, "status", None) or 413
         log.info("inbound %s/%s rejected with %s", source, connection, status)

@@ -12,7 +12,7 @@ class Submission(BaseModel):
 
     submission_id: str = Field(min_length=1, max_length=200, coerce_numbers_to_str=True)
     submitted_at: str | int | float | None = None
-    form_id: str | None = None
+    form_id: str | None = Field(default=None, coerce_numbers_to_str=True)
     fields: dict[str, Any] = Field(default_factory=dict)
     answers: list[dict[str, Any]] = Field(default_factory=list)
     consents: list[dict[str, Any]] = Field(default_factory=list)
