@@ -14,7 +14,7 @@ DEV_SECRET_KEY = "leadhub-development-key-change-me"  # noqa: S105 - public by d
 
 # Svix's schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 # Fields whose variable is not simply LEADHUB_<FIELD> (DESIGN.md names LEADHUB_CONFIG).
-ENV_NAMES = {"config_path": "LEADHUB_CONFIG"}
+ENV_NAMES = {"config_path": "LEADHUB_CONFIG", "rules_path": "LEADHUB_RULES"}
 
 DEFAULT_RETRY_SCHEDULE = [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
 
@@ -27,6 +27,7 @@ class Settings(BaseModel):
     redis_url: str | None = None
     secret_key: str = DEV_SECRET_KEY
     config_path: Path | None = None
+    rules_path: Path | None = None
     queue_name: str = "leadhub"
 
     max_body_bytes: int = 1_048_576

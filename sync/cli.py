@@ -11,7 +11,9 @@ import click
 
 from core.context import Context
 from core.errors import LeadhubError
+from core.models import Connection
 from core.settings import DEV_SECRET_KEY, Settings
+from mappings.spec import MappingSpec
 
 
 def _settings() -> Settings:
@@ -266,6 +268,134 @@ def import_cmd(file: Path, connection: str) -> None:
         click.echo(f"  line {problem.line}: {problem.reason}", err=True)
     if len(report.problems) > 50:
         click.echo(f"  … and {len(report.problems) - 50} more; all are in {report.problems_file}", err=True)
+
+
+@main.group()
+def mapping() -> None:
+    """A connection's mapping: show, preview a draft on stored records, publish and replay."""
+
+
+def _connection_row(ctx: Context, name: str) -> Connection:
+    from sqlalchemy import select
+
+    with ctx.db.session() as session:
+        conn = session.scalar(select(Connection).where(Connection.name == name))
+    if conn is None:
+        raise click.ClickException(f"No connection named {name!r}; see `leadhub connections list`.")
+    return conn
+
+
+@mapping.command("show")
+@click.argument("connection")
+def mapping_show(connection: str) -> None:
+    """Print the published mapping of a connection as YAML (its version first)."""
+    import yaml
+
+    from mappings import versions
+
+    ctx = _context()
+    conn = _connection_row(ctx, connection)
+    with ctx.db.transaction() as session:
+        current = versions.published(session, conn)
+        click.echo(f"# {connection}: mapping version {current.version}")
+        click.echo(yaml.safe_dump(current.spec, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def _load_spec(file: Path) -> MappingSpec:
+    from pydantic import ValidationError
+
+    try:
+        return MappingSpec.from_yaml(file.read_text(encoding="utf-8"))
+    except (ValidationError, ValueError) as exc:
+        raise click.ClickException(f"{file} is not a valid mapping: {exc}") from None
+
+
+@mapping.command("preview")
+@click.argument("connection")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@click.option("--limit", default=5, show_default=True, help="How many of the latest stored records.")
+def mapping_preview(connection: str, file: Path | None, limit: int) -> None:
+    """Map the latest stored records with a draft (FILE) or the published mapping; show output and errors."""
+    from mappings import preview, versions
+
+    ctx = _context()
+    conn = _connection_row(ctx, connection)
+    with ctx.db.transaction() as session:
+        spec = _load_spec(file) if file else MappingSpec.model_validate(versions.published(session, conn).spec)
+        rows = preview.preview(session, conn.id, conn.platform, spec, limit)
+    if not rows:
+        click.echo("No stored records yet for this connection: receive or sync some first.")
+    for row in rows:
+        click.echo(f"--- {row.raw_record_id}")
+        click.echo(json.dumps(row.mapped, ensure_ascii=False, indent=2) if row.mapped else "(not mappable)")
+        for error in row.errors:
+            click.echo(f"  error in {error.field}: {error.reason}")
+
+
+@mapping.command("publish")
+@click.argument("connection")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replay/--no-replay", default=False, help="Re-map every stored record of the connection.")
+def mapping_publish(connection: str, file: Path, replay: bool) -> None:
+    """Publish FILE as the connection's next mapping version, optionally replaying stored records."""
+    from mappings import replay as replay_mod
+    from sync import tasks
+
+    settings = _settings()
+    ctx, _dispatcher = tasks.build(settings)
+    conn = _connection_row(ctx, connection)
+    version = replay_mod.publish(ctx, conn.id, _load_spec(file), "cli")
+    click.echo(f"Published mapping version {version.version} for {connection}.")
+    if replay:
+        with Counter(f"Replaying {connection}") as counter:
+            result = replay_mod.replay(ctx, conn.id, version, progress=counter.add)
+        click.echo(
+            f"{result.updated} leads updated, {result.created_again} failed records queued again, "
+            f"{result.failed} still failing."
+        )
+
+
+@main.group()
+def rules() -> None:
+    """Qualification rules (LEADHUB_RULES, or the defaults shipped with leadhub)."""
+
+
+@rules.command("apply")
+def rules_apply() -> None:
+    """Re-evaluate every open lead against the current rules; stage changes are announced as events."""
+    from sync import requalify, tasks
+
+    ctx, _dispatcher = tasks.build(_settings())
+    with Counter("Re-evaluating open leads") as counter:
+        counts = requalify.run(ctx, progress=counter.add)
+    click.echo(", ".join(f"{key}: {value}" for key, value in counts.items()))
+
+
+@main.group()
+def export() -> None:
+    """Exports for analysts and auditors."""
+
+
+@export.command("leads")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write; stdout when omitted.",
+)
+def export_leads(fmt: str, output: Path | None) -> None:
+    """Every lead with source, external id, person id, stage and mapping version."""
+    from sync import export as export_mod
+
+    ctx = _context()
+    if output is None:
+        export_mod.write(ctx, sys.stdout, fmt)
+        return
+    with output.open("w", encoding="utf-8", newline="") as out, Counter("Exporting leads") as counter:
+        count = export_mod.write(ctx, out, fmt, progress=counter.add)
+    click.echo(f"Wrote {count} leads to {output}", err=True)
 
 
 @main.group()

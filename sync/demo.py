@@ -114,15 +114,17 @@ def run(settings: Settings, port: int, receiver_port: int, lead_count: int, once
                     },
                 )
                 response.raise_for_status()
-        received = _wait_received(receiver_port, lead_count, children)
+        by_type = _wait_received(receiver_port, lead_count)
+        received = by_type.get("lead.captured", 0)
         if received < lead_count:
             raise click.ClickException(
                 f"Only {received} of {lead_count} leads reached the sample receiver within 60 s; "
                 "see the worker's output above."
             )
         click.echo(
-            f"\n{received} lead.captured pushes arrived at the sample receiver in {time.monotonic() - start:.1f} s, "
-            "each verified by the standardwebhooks library (lines above)."
+            f"\n{received} lead.captured and {by_type.get('lead.qualified', 0)} lead.qualified pushes arrived at the "
+            f"sample receiver in {time.monotonic() - start:.1f} s, each verified by the standardwebhooks library "
+            "(lines above)."
         )
         click.echo(f"""
 Where to look:
@@ -148,12 +150,13 @@ def _wait_for_stop(children: list[subprocess.Popen[bytes]]) -> None:
             raise click.ClickException("A demo process stopped unexpectedly; see its output above.")
 
 
-def _wait_received(receiver_port: int, expected: int, children: list[subprocess.Popen[bytes]]) -> int:
+def _wait_received(receiver_port: int, expected: int) -> dict[str, int]:
+    """Poll the receiver until every sample lead's ``lead.captured`` arrived (or 60 s passed)."""
     deadline = time.monotonic() + 60
-    received = 0
+    by_type: dict[str, int] = {}
     while time.monotonic() < deadline:
-        received = requests.get(f"http://127.0.0.1:{receiver_port}/healthz", timeout=2).json()["received"]
-        if received >= expected:
+        by_type = requests.get(f"http://127.0.0.1:{receiver_port}/healthz", timeout=2).json()["by_type"]
+        if by_type.get("lead.captured", 0) >= expected:
             break
         time.sleep(0.3)
-    return int(received)
+    return by_type

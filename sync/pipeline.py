@@ -14,10 +14,10 @@ from core.errors import MappingError
 from core.ids import new_id
 from core.models import Connection, Lead, RawRecord, StageChange, utcnow
 from core.schema import Lead as CanonicalLead
-from mappings import identity, versions
+from mappings import identity, qualify, versions
 from mappings.apply import apply_mapping
 from mappings.spec import MappingSpec
-from sync import notices, outbox
+from sync import notices, outbox, stages
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,19 @@ def process(ctx: Context, raw_id: str) -> Outcome:
     for delivery_id in outcome.deliveries:
         ctx.dispatch.deliver(delivery_id)
     return outcome
+
+
+_RULES: dict[str, tuple[float, qualify.RuleSet]] = {}
+
+
+def rules(ctx: Context) -> qualify.RuleSet:
+    """The qualification rules in force, re-read when their file changes."""
+    path = ctx.settings.rules_path or qualify.DEFAULT_RULES
+    mtime = path.stat().st_mtime
+    cached = _RULES.get(str(path))
+    if cached is None or cached[0] != mtime:
+        cached = _RULES[str(path)] = (mtime, qualify.RuleSet.load(path))
+    return cached[1]
 
 
 def lead_captured_data(lead: Lead, canonical: CanonicalLead) -> dict[str, object]:
@@ -120,6 +133,8 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
                 reason=f"captured from {raw.source}",
             )
         )
-        deliveries = outbox.emit(session, "lead.captured", "lead", lead.id, lead_captured_data(lead, canonical))
+        data = lead_captured_data(lead, canonical)
+        deliveries = outbox.emit(session, "lead.captured", "lead", lead.id, data)
+        deliveries += stages.apply_decision(session, lead, qualify.evaluate(rules(ctx), canonical), data)
         raw.status, raw.lead_id, raw.processed_at = "processed", lead.id, utcnow()
         return Outcome("created", lead.id, tuple(deliveries))

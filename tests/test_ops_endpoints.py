@@ -41,5 +41,5 @@ def test_metrics_count_intake_leads_deliveries_failures_and_queue_depth(app: Any
     assert "leadhub_queue_depth 1.0" in before
     pipeline.process(ctx, raw_id)
     after = client.get("/metrics").get_data(as_text=True)
-    assert 'leadhub_leads{source="form_webhook",stage="captured"} 1.0' in after
+    assert 'leadhub_leads{source="form_webhook",stage="qualified"} 1.0' in after
     assert 'leadhub_failures{kind="raw_record"} 0.0' in after

@@ -21,6 +21,7 @@ def create_receiver(secret: str, out: Any = sys.stdout) -> Flask:
     app = Flask("sample_receiver")
     verifier = Webhook(secret)
     seen: set[str] = set()
+    by_type: dict[str, int] = {}
     lock = threading.Lock()
 
     @app.post("/webhooks")
@@ -35,6 +36,8 @@ def create_receiver(secret: str, out: Any = sys.stdout) -> Flask:
         with lock:
             repeat = msg_id in seen
             seen.add(msg_id)
+            if not repeat:
+                by_type[payload.get("type", "?")] = by_type.get(payload.get("type", "?"), 0) + 1
         data = payload.get("data", {})
         person = data.get("person", {})
         initials = f"{(person.get('first_name') or '?')[:1]}. {(person.get('last_name') or '?')[:1]}."
@@ -48,7 +51,7 @@ def create_receiver(secret: str, out: Any = sys.stdout) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify({"status": "ok", "received": len(seen)})
+        return jsonify({"status": "ok", "received": len(seen), "by_type": by_type})
 
     return app
 
