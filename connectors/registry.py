@@ -34,11 +34,11 @@ CONNECTORS: dict[str, ConnectorInfo] = {
         ConnectorInfo("eventbrite", "source", "connectors.sources.eventbrite", "available"),
         ConnectorInfo("file_import", "source", "connectors.sources.file_import", "available"),
         ConnectorInfo("webhook", "sink", "connectors.sinks.webhook", "available"),
-        ConnectorInfo("hubspot", "sink", "connectors.sinks.hubspot", "planned"),
-        ConnectorInfo("salesforce", "sink", "connectors.sinks.salesforce", "planned"),
-        ConnectorInfo("greenhouse", "sink", "connectors.sinks.greenhouse", "planned"),
-        ConnectorInfo("lever", "sink", "connectors.sinks.lever", "planned"),
-        ConnectorInfo("personio", "sink", "connectors.sinks.personio", "planned"),
+        ConnectorInfo("hubspot", "sink", "connectors.sinks.hubspot", "available"),
+        ConnectorInfo("salesforce", "sink", "connectors.sinks.salesforce", "available"),
+        ConnectorInfo("greenhouse", "sink", "connectors.sinks.greenhouse", "available"),
+        ConnectorInfo("lever", "sink", "connectors.sinks.lever", "available"),
+        ConnectorInfo("personio", "sink", "connectors.sinks.personio", "available"),
     ]
 }
 

@@ -298,6 +298,34 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_status_next", "status", "next_attempt_at"),)
 
 
+class RemoteRecord(Base):
+    """What a sink calls one of ours (a contact, prospect, candidate, application): the guard against doubles."""
+
+    __tablename__ = "remote_records"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"))
+    subject_type: Mapped[str] = mapped_column(String(20))  # person | lead | application
+    subject_id: Mapped[str] = mapped_column(String(40), index=True)
+    remote_id: Mapped[str] = mapped_column(String(200))
+    remote_kind: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    __table_args__ = (
+        UniqueConstraint("connection_id", "subject_type", "subject_id", name="uq_remote_records_subject"),
+    )
+
+
+class TimelineNote(Base):
+    """A decision worth showing on a person's timeline that no other row records (e.g. a routing refusal)."""
+
+    __tablename__ = "timeline_notes"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    lead_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DeliveryAttempt(Base):
     """One try of one delivery: what was sent, what came back, how long it took."""
 

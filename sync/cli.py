@@ -181,6 +181,17 @@ def connections_add(name: str, platform: str, secrets: tuple[str, ...], settings
         click.echo(f"Post signed submissions to /hooks/form_webhook/{conn.name}")
 
 
+@connections.command("set-secret")
+@click.argument("name")
+@click.argument("secrets", nargs=-1, required=True, metavar="KEY=VALUE...")
+def connections_set_secret(name: str, secrets: tuple[str, ...]) -> None:
+    """Store new credentials (e.g. after re-authorising); waiting work resumes."""
+    from sync import connections as conns
+
+    conns.update_secrets(_context(), name, _pairs(secrets))
+    click.echo(f"Updated {', '.join(_pairs(secrets))} of {name}; the connection is marked ok again.")
+
+
 @connections.command("list")
 def connections_list() -> None:
     """List configured connections and their status."""
@@ -353,6 +364,28 @@ def mapping_publish(connection: str, file: Path, replay: bool) -> None:
             f"{result.updated} leads updated, {result.created_again} failed records queued again, "
             f"{result.failed} still failing."
         )
+
+
+@main.group()
+def deliveries() -> None:
+    """The outbox: replay dead letters."""
+
+
+@deliveries.command("replay")
+@click.argument("ids", nargs=-1)
+@click.option("--sink", default=None, help="Only deliveries to this sink (webhook, hubspot, …).")
+@click.option("--status", default="dead", show_default=True, help="Which deliveries: dead (letters) or pending.")
+@click.option("--since", type=click.DateTime(), default=None, help="Created at or after (UTC).")
+def deliveries_replay(ids: tuple[str, ...], sink: str | None, status: str, since: object) -> None:
+    """Send deliveries again (by id, or all matching the filter) with a fresh retry schedule."""
+    from datetime import UTC, datetime
+
+    from sync import redeliver, tasks
+
+    ctx, _dispatcher = tasks.build(_settings())
+    when = since.replace(tzinfo=UTC) if isinstance(since, datetime) else None
+    replayed = redeliver.replay(ctx, list(ids) or None, sink, status, when)
+    click.echo(f"{len(replayed)} deliveries queued again.")
 
 
 @main.group()

@@ -73,3 +73,24 @@ def view(ctx: Context, conn: Connection) -> ConnectionView:
 def list_all(ctx: Context) -> list[Connection]:
     with ctx.db.session() as session:
         return list(session.scalars(select(Connection).order_by(Connection.name)))
+
+
+def update_secrets(ctx: Context, name: str, secrets: dict[str, str]) -> None:
+    """New credentials (merged over the stored ones); the connection is healthy again and its waiting
+    deliveries become due now."""
+    from sqlalchemy import update
+
+    from core.models import Delivery, utcnow
+
+    with ctx.db.transaction() as session:
+        conn = session.scalar(select(Connection).where(Connection.name == name))
+        if conn is None:
+            raise NotFound(f"No connection named {name!r}.")
+        current = json.loads(ctx.box.decrypt(conn.secrets_encrypted)) if conn.secrets_encrypted else {}
+        conn.secrets_encrypted = ctx.box.encrypt(json.dumps({**current, **secrets}))
+        conn.status, conn.status_message, conn.rate_limited_until = "ok", None, None
+        session.execute(
+            update(Delivery)
+            .where(Delivery.connection_id == conn.id, Delivery.status == "pending")
+            .values(next_attempt_at=utcnow())
+        )

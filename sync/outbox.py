@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.ids import new_id
 from core.models import Delivery, Event, WebhookEndpoint, utcnow
+from sync import routing
 from webhooks import events
 
 
@@ -39,6 +40,25 @@ def emit(session: Session, event_type: str, subject_type: str, subject_id: str, 
             id=new_id("dlv"),
             sink="webhook",
             endpoint_id=endpoint.id,
+            event_id=event.id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            body=body,
+            next_attempt_at=now,
+        )
+        session.add(delivery)
+        ids.append(delivery.id)
+    for route in routing.routes(session):
+        if event_type not in route.events:
+            continue
+        reason = routing.refusal(route, data)
+        if reason:
+            routing.note_refusal(session, route, event_type, subject_id, data, reason)
+            continue
+        delivery = Delivery(
+            id=new_id("dlv"),
+            sink=route.connection.platform,
+            connection_id=route.connection.id,
             event_id=event.id,
             subject_type=subject_type,
             subject_id=subject_id,

@@ -42,11 +42,14 @@ def sweep(ctx: Context) -> Swept:
         ).all()
         delivery_ids = session.scalars(
             select(Delivery.id)
+            .outerjoin(Connection, Connection.id == Delivery.connection_id)
             .where(
+                # deliveries to a sink whose credentials were revoked wait for the re-authorisation
+                or_(Delivery.connection_id.is_(None), Connection.status != "needs_reauth"),
                 or_(
                     and_(Delivery.status == "pending", Delivery.next_attempt_at < stale),
                     and_(Delivery.status == "in_flight", Delivery.lease_until < now),
-                )
+                ),
             )
             .order_by(Delivery.next_attempt_at)
             .limit(BATCH)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import requests
 
+from connectors.sinks.base import SendResult
 from webhooks import signing
 
 NAME = "webhook"
@@ -15,18 +15,6 @@ DIRECTION = "sink"
 SECRET_FIELDS: tuple[str, ...] = ()
 USER_AGENT = "leadhub-webhooks/0.1"
 EXCERPT = 500
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """One attempt's outcome, classified: delivered, transient (retry) or permanent (dead letter)."""
-
-    outcome: str  # delivered | transient | permanent | gone
-    status_code: int | None
-    excerpt: str | None
-    request_summary: str
-    error: str | None = None
-    retry_after: str | None = None
 
 
 def classify(status: int) -> str:

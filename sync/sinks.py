@@ -1,0 +1,114 @@
+"""Sink deliveries: build what a sink module needs, respect its rate limit, record the remote ids it reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors import registry
+from connectors.sinks.base import Item, SendResult
+from core.context import Context
+from core.ids import new_id
+from core.models import Connection, Delivery, RemoteRecord, utcnow
+from sync import connections
+from sync.ratelimit import RateLimiter
+
+_LIMITERS: dict[str, RateLimiter] = {}
+
+
+def plugin(platform: str) -> Any:
+    return registry.get(platform, "sink").load()
+
+
+def limiter(ctx: Context) -> RateLimiter:
+    key = ctx.settings.redis_url or ""
+    if key not in _LIMITERS:
+        _LIMITERS[key] = RateLimiter(ctx.settings.redis_url)
+    return _LIMITERS[key]
+
+
+def _items(session: Session, connection_id: str, batch: list[Delivery]) -> list[Item]:
+    items = []
+    for delivery in batch:
+        envelope = json.loads(delivery.body)
+        data = envelope.get("data", {})
+        person_id = data.get("person_id") or (delivery.subject_id if delivery.subject_type == "person" else None)
+        subjects = [(delivery.subject_type, delivery.subject_id)] + ([("person", person_id)] if person_id else [])
+        remote = {
+            row.subject_type: row.remote_id
+            for row in session.scalars(
+                select(RemoteRecord).where(
+                    RemoteRecord.connection_id == connection_id,
+                    RemoteRecord.subject_id.in_([subject_id for _, subject_id in subjects]),
+                )
+            )
+        }
+        items.append(
+            Item(
+                delivery.id,
+                envelope.get("type", ""),
+                delivery.subject_type,
+                delivery.subject_id,
+                data,
+                person_id,
+                remote,
+            )
+        )
+    return items
+
+
+def send(
+    ctx: Context, module: Any, connection: Connection, batch: list[Delivery], http: requests.Session
+) -> list[SendResult]:
+    """One call for the batch when the sink batches, else one call per delivery, each within the rate limit."""
+    with ctx.db.session() as session:
+        items = _items(session, connection.id, batch)
+    view = connections.view(ctx, connection)
+    rate, burst = getattr(module, "RATE_LIMIT", (10.0, 10.0))
+    key = f"{connection.platform}:{connection.id}"
+    if len(items) > 1 and hasattr(module, "send_batch"):
+        limiter(ctx).acquire(key, rate, burst)
+        results: list[SendResult] = module.send_batch(view, items, http)
+        return results
+    out = []
+    for item in items:
+        limiter(ctx).acquire(key, rate, burst)
+        out.append(module.send(view, item, http))
+    return out
+
+
+def after_send(session: Session, delivery: Delivery, result: SendResult) -> None:
+    """Inside the attempt's transaction: remember the remote id; flag revoked credentials."""
+    if result.remote_id:
+        data = json.loads(delivery.body).get("data", {})
+        subject_id = data.get("person_id") if result.remote_subject == "person" else delivery.subject_id
+        if subject_id:
+            row = session.scalar(
+                select(RemoteRecord).where(
+                    RemoteRecord.connection_id == delivery.connection_id,
+                    RemoteRecord.subject_type == result.remote_subject,
+                    RemoteRecord.subject_id == subject_id,
+                )
+            )
+            if row is None:
+                session.add(
+                    RemoteRecord(
+                        id=new_id("rem"),
+                        connection_id=delivery.connection_id,
+                        subject_type=result.remote_subject,
+                        subject_id=subject_id,
+                        remote_id=result.remote_id,
+                        remote_kind=result.remote_kind,
+                    )
+                )
+            elif row.remote_id != result.remote_id:
+                row.remote_id, row.remote_kind, row.updated_at = result.remote_id, result.remote_kind, utcnow()
+    if result.outcome == "auth":
+        connection = session.get(Connection, delivery.connection_id)
+        if connection is not None:
+            connection.status = "needs_reauth"
+            connection.status_message = f"Re-authorise this connection: {result.error}"
