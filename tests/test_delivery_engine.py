@@ -54,7 +54,7 @@ def test_a_qualified_lead_reaches_the_crm_and_its_remote_id_is_kept(ctx: Context
     again = samples.submission(1)
     again["submission_id"] = "again-1"
     capture(ctx, source, again)
-    second = [d for d in sink_deliveries(ctx) if d.id != first.id][0]
+    second = next(d for d in sink_deliveries(ctx) if d.id != first.id)
     assert delivery.attempt(ctx, second.id) == "delivered"
     assert len(crm.contacts) == 1
 
