@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from prometheus_client import CollectorRegistry
 
-from admin import ops
+from admin import api, apply, ops
 from admin.metrics import HubCollector
 from core.settings import Settings
 from sync import tasks
@@ -29,4 +29,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.register_blueprint(ops.bp)
     app.register_blueprint(inbound.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(apply.bp)
     return app

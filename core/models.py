@@ -238,6 +238,19 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Attachment(Base):
+    """A file that travels with an application (a CV): bytes, name and type, so every ATS upload style works."""
+
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="cv")
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApplicationLead(Base):
     """Lineage: which leads an application converted from."""
 

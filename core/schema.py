@@ -34,7 +34,7 @@ class ApplicationStage(StrEnum):
 
 
 LEAD_TRANSITIONS: dict[LeadStage, set[LeadStage]] = {
-    LeadStage.captured: {LeadStage.qualified, LeadStage.disqualified},
+    LeadStage.captured: {LeadStage.qualified, LeadStage.disqualified, LeadStage.converted},
     LeadStage.qualified: {LeadStage.activated, LeadStage.converted, LeadStage.disqualified},
     LeadStage.disqualified: {LeadStage.qualified},
     LeadStage.activated: {LeadStage.converted},

@@ -131,6 +131,24 @@ def user_create(email: str, role: str, password: str | None) -> None:
 
 
 @main.group()
+def apikey() -> None:
+    """API keys for the REST API."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="editor", show_default=True)
+def apikey_create(name: str, role: str) -> None:
+    """Create an API key; it is shown once and stored only as a keyed hash."""
+    from admin import apikeys
+
+    ctx = _context()
+    _ensure_schema(ctx)
+    key, plain = apikeys.create(ctx, name, role)
+    click.echo(f"API key {key.name} ({role}), shown once: {plain}")
+
+
+@main.group()
 def connectors() -> None:
     """The platforms leadhub can read from and write to."""
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors import registry
-from connectors.sinks.base import Item, SendResult
+from connectors.sinks.base import File, Item, SendResult
 from core.context import Context
 from core.ids import new_id
-from core.models import Connection, Delivery, RemoteRecord, utcnow
+from core.models import Attachment, Connection, Delivery, RemoteRecord, utcnow
 from sync import connections
 from sync.ratelimit import RateLimiter
 
@@ -47,6 +47,14 @@ def _items(session: Session, connection_id: str, batch: list[Delivery]) -> list[
                 )
             )
         }
+        files = []
+        if delivery.subject_type == "application":
+            files = [
+                File(a.filename, a.content_type, a.content)
+                for a in session.scalars(
+                    select(Attachment).where(Attachment.application_id == delivery.subject_id).order_by(Attachment.id)
+                )
+            ]
         items.append(
             Item(
                 delivery.id,
@@ -56,6 +64,7 @@ def _items(session: Session, connection_id: str, batch: list[Delivery]) -> list[
                 data,
                 person_id,
                 remote,
+                files,
             )
         )
     return items

@@ -15,6 +15,11 @@ from sync import outbox
 STAGE_EVENTS = {LeadStage.qualified: "lead.qualified"}
 
 
+def activate(session: Session, lead: Lead, reason: str) -> list[str]:
+    """The lead engaged after capture (opened its application link, the CRM reports progress, an API call)."""
+    return move_lead(session, lead, LeadStage.activated, reason, {"id": lead.id, "person_id": lead.person_id})
+
+
 def move_lead(session: Session, lead: Lead, to: LeadStage, reason: str, event_data: dict[str, Any]) -> list[str]:
     """Move a lead to ``to`` if the funnel allows it; returns the deliveries its event caused."""
     current = LeadStage(lead.stage)

@@ -38,6 +38,14 @@ class Item:
     data: dict[str, Any]
     person_id: str | None = None
     remote_ids: dict[str, str] = field(default_factory=dict)  # subject type → what this sink calls it
+    files: list[File] = field(default_factory=list)  # an application's CV and other attachments
+
+
+@dataclass(frozen=True)
+class File:
+    filename: str
+    content_type: str
+    content: bytes
 
 
 def classify_status(status: int) -> str:

@@ -16,6 +16,7 @@ from mappings.spec import MappingSpec
 NAME = "form_webhook"
 DESCRIPTION = "JSON form submissions pushed by landing pages, career sites and event tools (HMAC-signed)."
 DIRECTION = "source"
+SOURCE_LABEL = "Career site"
 SECRET_FIELDS = ("signing_secret",)
 
 

@@ -1,0 +1,74 @@
+"""Applications: stage moves (from the ATS back to us) checked against the funnel, timestamped, announced."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.context import Context
+from core.ids import new_id
+from core.models import Application, RemoteRecord, StageChange, utcnow
+from core.schema import APPLICATION_TRANSITIONS, ApplicationStage
+from sync import outbox
+
+
+def move(session: Session, application: Application, to: ApplicationStage, reason: str) -> list[str]:
+    """Move if the funnel allows it (a jump forward over skipped steps is allowed, backwards is not)."""
+    current = ApplicationStage(application.stage)
+    if to == current or not _reachable(current, to):
+        return []
+    now = utcnow()
+    session.add(
+        StageChange(
+            id=new_id("stg"),
+            subject_type="application",
+            subject_id=application.id,
+            from_stage=current.value,
+            to_stage=to.value,
+            reason=reason,
+            at=now,
+        )
+    )
+    application.stage, application.stage_changed_at = to.value, now
+    data = {
+        "id": application.id,
+        "person_id": application.person_id,
+        "from_stage": current.value,
+        "stage": to.value,
+        "remote_id": application.remote_id,
+        "source": application.source,
+    }
+    return outbox.emit(session, "application.status_changed", "application", application.id, data)
+
+
+def _reachable(current: ApplicationStage, to: ApplicationStage) -> bool:
+    seen, frontier = {current}, [current]
+    while frontier:
+        for nxt in APPLICATION_TRANSITIONS[frontier.pop()]:
+            if nxt == to:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return False
+
+
+def record_remote_status(
+    ctx: Context, connection_id: str, remote_application_id: str, stage: ApplicationStage, reason: str
+) -> bool:
+    """An ATS told us (webhook or poll) where an application stands; returns whether we knew it."""
+    with ctx.db.transaction() as session:
+        remote = session.scalar(
+            select(RemoteRecord).where(
+                RemoteRecord.connection_id == connection_id,
+                RemoteRecord.subject_type == "application",
+                RemoteRecord.remote_id == remote_application_id,
+            )
+        )
+        application = session.get(Application, remote.subject_id) if remote else None
+        if application is None:
+            return False
+        deliveries = move(session, application, stage, reason)
+    for delivery_id in deliveries:
+        ctx.dispatch.deliver(delivery_id)
+    return True
