@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from prometheus_client import CollectorRegistry
 
-from admin import api, apply, ops
+from admin import (
+    api,
+    apply,
+    auditlog,
+    auth,
+    connections_admin,
+    csrf,
+    dashboard,
+    deliveries_admin,
+    endpoints_admin,
+    mappings_admin,
+    ops,
+    persons_admin,
+    review_admin,
+    rules_admin,
+)
 from admin.metrics import HubCollector
 from core.settings import Settings
 from sync import tasks
@@ -15,8 +32,18 @@ from webhooks import inbound
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     ctx, dispatcher = tasks.build(settings)
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=None)
+    app = Flask(__name__, static_folder="static", static_url_path="/admin/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="leadhub_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    csrf.protect(app)
+    app.jinja_env.globals["current_user"] = auth.current_user
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HubCollector(ctx, dispatcher.queue_depth))
     app.extensions.update(
@@ -24,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             "leadhub": ctx,
             "leadhub.connections": inbound.ConnectionCache(ctx),
             "leadhub.queue_depth": dispatcher.queue_depth,
+            "leadhub.dispatcher": dispatcher,
             "leadhub.metrics": registry,
         }
     )
@@ -31,4 +59,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inbound.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(apply.bp)
+    for blueprint in (
+        auth.bp,
+        dashboard.bp,
+        connections_admin.bp,
+        mappings_admin.bp,
+        rules_admin.bp,
+        review_admin.bp,
+        persons_admin.bp,
+        deliveries_admin.bp,
+        endpoints_admin.bp,
+        auditlog.bp,
+        auditlog.settings_bp,
+    ):
+        app.register_blueprint(blueprint)
     return app

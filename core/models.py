@@ -191,11 +191,14 @@ class Lead(Base):
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str | None] = mapped_column(String(50))
     campaign: Mapped[str | None] = mapped_column(String(200))
+    form_id: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (
         UniqueConstraint("connection_id", "external_id", name="uq_leads_connection_external"),
         Index("ix_leads_channel_captured", "channel", "captured_at"),
+        Index("ix_leads_captured", "captured_at"),
+        Index("ix_leads_campaign_form", "campaign", "form_id"),
     )
 
 
@@ -398,3 +401,13 @@ class AuditEntry(Base):
     target_id: Mapped[str | None] = mapped_column(String(40))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class HubSetting(Base):
+    """Settings edited in the admin that every process must see (e.g. the qualification rules)."""
+
+    __tablename__ = "hub_settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(320))

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     rules_path: Path | None = None
     queue_name: str = "leadhub"
 
+    secure_cookies: bool = False  # set true behind HTTPS (the admin's session cookie then never travels in clear)
     max_body_bytes: int = 1_048_576
     signature_tolerance_s: int = 300
     sqlite_synchronous: str = "NORMAL"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from core.context import Context
 from core.errors import MappingError
 from core.ids import new_id
-from core.models import Connection, Lead, RawRecord, StageChange, utcnow
+from core.models import Connection, HubSetting, Lead, RawRecord, StageChange, utcnow
 from core.schema import Lead as CanonicalLead
 from mappings import identity, qualify, versions
 from mappings.apply import apply_mapping
@@ -58,16 +58,32 @@ def process(ctx: Context, raw_id: str) -> Outcome:
 
 
 _RULES: dict[str, tuple[float, qualify.RuleSet]] = {}
+RULES_KEY = "qualification_rules"
+RULES_TTL_S = 5.0
 
 
 def rules(ctx: Context) -> qualify.RuleSet:
-    """The qualification rules in force, re-read when their file changes."""
-    path = ctx.settings.rules_path or qualify.DEFAULT_RULES
-    mtime = path.stat().st_mtime
-    cached = _RULES.get(str(path))
-    if cached is None or cached[0] != mtime:
-        cached = _RULES[str(path)] = (mtime, qualify.RuleSet.load(path))
-    return cached[1]
+    """The rules in force: edited in the admin (stored in the database), else LEADHUB_RULES, else the defaults.
+    Re-read every few seconds so every worker follows an edit."""
+    import time
+
+    key = f"{ctx.settings.database_url}|{ctx.settings.rules_path}"
+    cached = _RULES.get(key)
+    if cached is not None and time.monotonic() - cached[0] < RULES_TTL_S:
+        return cached[1]
+    with ctx.db.session() as session:
+        stored = session.get(HubSetting, RULES_KEY)
+    if stored is not None:
+        ruleset = qualify.RuleSet.model_validate(stored.value)
+    else:
+        ruleset = qualify.RuleSet.load(ctx.settings.rules_path)
+    _RULES[key] = (time.monotonic(), ruleset)
+    return ruleset
+
+
+def forget_rules() -> None:
+    """After an edit in this process, use the new rules at once."""
+    _RULES.clear()
 
 
 def lead_captured_data(lead: Lead, canonical: CanonicalLead) -> dict[str, object]:
@@ -119,6 +135,7 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
             is_test=canonical.is_test,
             channel=canonical.attribution.channel,
             campaign=canonical.attribution.campaign_name or canonical.attribution.utm_campaign,
+            form_id=canonical.attribution.form_id,
             data=canonical.model_dump(mode="json", exclude_none=True),
         )
         session.add(lead)

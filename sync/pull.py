@@ -192,3 +192,44 @@ def _finish(ctx: Context, connection_id: str) -> None:
             conn.last_sync_at = utcnow()
             if conn.status != "ok":
                 conn.status, conn.status_message, conn.rate_limited_until = "ok", None, None
+
+
+def check(ctx: Context, connection_name: str) -> str:
+    """Test a connection's credentials the way its platform allows; the connection's status says the result."""
+    view = connections.find(ctx, connection_name)
+    info = registry.get(view.platform)
+    plugin = info.load()
+    try:
+        if callable(getattr(plugin, "check", None)):
+            from connectors.sources.base import new_http
+
+            plugin.check(view, new_http())
+        elif getattr(plugin, "MANIFEST", None) is not None:
+            _check_manifest(plugin, view)
+    except AuthExpired as exc:
+        notices.mark_needs_reauth(ctx, view.id, str(exc))
+        return f"needs re-authorisation: {exc}"
+    except SourceError as exc:
+        _set_error(ctx, view.id, str(exc))
+        return f"error: {exc}"
+    notices.mark_ok(ctx, view.id)
+    return "ok"
+
+
+def _check_manifest(plugin: Any, view: connections.ConnectionView) -> None:
+    models, Source, _traced = _import_cdk()
+    manifest = yaml.safe_load(plugin.MANIFEST.read_text(encoding="utf-8"))
+    config = plugin.source_config(view)
+    status = Source(source_config=manifest, config=config).check(log, config)
+    if status.status != models.Status.SUCCEEDED:
+        message = str(status.message or "check failed")
+        if "401" in message or "403" in message or "auth" in message.lower() or "token" in message.lower():
+            raise AuthExpired(message)
+        raise SourceError(message)
+
+
+def _set_error(ctx: Context, connection_id: str, message: str) -> None:
+    with ctx.db.transaction() as session:
+        conn = session.get(Connection, connection_id)
+        if conn is not None:
+            conn.status, conn.status_message = "error", message

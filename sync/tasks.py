@@ -10,7 +10,7 @@ from core.context import Context
 from core.errors import SourceError
 from core.queue import make_huey
 from core.settings import Settings
-from sync import delivery, pipeline
+from sync import delivery, pipeline, pull
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,19 @@ class HueyDispatcher:
         def attempt_delivery(delivery_id: str) -> None:
             delivery.attempt(self.ctx, delivery_id)
 
+        @huey.task(name="pull_connection")
+        def pull_connection(name: str) -> None:
+            try:
+                pull.run(self.ctx, name)
+            except SourceError as exc:
+                log.warning("sync of %s stopped: %s", name, exc)
+
+        @huey.task(name="check_connection")
+        def check_connection(name: str) -> None:
+            pull.check(self.ctx, name)
+
+        self._pull_connection = pull_connection
+        self._check_connection = check_connection
         self._process_raw_record = process_raw_record
         self._attempt_delivery = attempt_delivery
 
@@ -53,6 +66,12 @@ class HueyDispatcher:
             self._attempt_delivery.schedule((delivery_id,), delay=delay_s)
         else:
             self._attempt_delivery(delivery_id)
+
+    def pull(self, connection_name: str) -> None:
+        self._pull_connection(connection_name)
+
+    def check(self, connection_name: str) -> None:
+        self._check_connection(connection_name)
 
     def queue_depth(self) -> int:
         return int(self.huey.pending_count()) + int(self.huey.scheduled_count())

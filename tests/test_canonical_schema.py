@@ -24,7 +24,7 @@ from sync.cli import main
 
 def test_lead_stages_follow_the_funnel() -> None:
     assert [s.value for s in LeadStage] == ["captured", "qualified", "disqualified", "activated", "converted"]
-    assert LEAD_TRANSITIONS[LeadStage.captured] == {LeadStage.qualified, LeadStage.disqualified}
+    assert LEAD_TRANSITIONS[LeadStage.captured] == {LeadStage.qualified, LeadStage.disqualified, LeadStage.converted}
     assert LEAD_TRANSITIONS[LeadStage.converted] == set()
 
 

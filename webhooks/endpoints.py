@@ -68,3 +68,32 @@ def signing_secrets(ctx: Context, endpoint: WebhookEndpoint, now: datetime) -> l
 def list_all(ctx: Context) -> list[WebhookEndpoint]:
     with ctx.db.session() as session:
         return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.name)))
+
+
+def send_test(ctx: Context, endpoint_id: str) -> str:
+    """A test event for this endpoint only; returns the delivery id (the caller attempts or queues it)."""
+    from core.models import Delivery, Event
+
+    now = utcnow()
+    event = Event(id=new_id("msg"), type="endpoint.test", subject_type="endpoint", subject_id=endpoint_id,
+                  payload={"message": "Test event from leadhub"}, occurred_at=now)
+    body = events.envelope("endpoint.test", now, {"endpoint_id": endpoint_id, "message": "Test event from leadhub"})
+    delivery = Delivery(id=new_id("dlv"), sink="webhook", endpoint_id=endpoint_id, event_id=event.id,
+                        subject_type="endpoint", subject_id=endpoint_id, body=body, next_attempt_at=now)
+    with ctx.db.transaction() as session:
+        session.add(event)
+        session.flush()
+        session.add(delivery)
+    return delivery.id
+
+
+def set_enabled(ctx: Context, endpoint_id: str, enabled: bool) -> None:
+    with ctx.db.transaction() as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"No webhook endpoint {endpoint_id}.")
+        endpoint.enabled = enabled
+        if enabled:
+            endpoint.disabled_reason, endpoint.failing_since = None, None
+        else:
+            endpoint.disabled_reason = "Disabled by an admin."

@@ -14,6 +14,7 @@ EVENT_TYPES: dict[str, str] = {
     "application.created": "A lead converted into an application in an ATS.",
     "application.status_changed": "An application moved to another stage in the ATS.",
     "person.erased": "A person was erased on request; drop what you hold about them.",
+    "endpoint.test": "Sent to one endpoint when an admin presses “Send test event”; carries no personal data.",
 }
 
 
