@@ -9,6 +9,9 @@ from prometheus_client import CollectorRegistry
 
 from admin import (
     api,
+    api_leads,
+    api_ops,
+    api_people,
     apply,
     auditlog,
     auth,
@@ -57,7 +60,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.register_blueprint(ops.bp)
     app.register_blueprint(inbound.bp)
+    assert api_leads and api_people and api_ops  # their operations register on api.bp when imported
     app.register_blueprint(api.bp)
+    app.register_blueprint(api.docs)
     app.register_blueprint(apply.bp)
     for blueprint in (
         auth.bp,

@@ -35,7 +35,7 @@ def index() -> Any:
 
 @settings_bp.get("/")
 @login_required()
-def index() -> Any:  # noqa: F811 - its own blueprint
+def settings_index() -> Any:
     settings = ctx().settings
     with ctx().db.session() as session:
         users = session.scalars(select(User).order_by(User.email)).all()

@@ -30,7 +30,8 @@ def current_user() -> User | None:
         user_id = session.get("user_id")
         with ctx().db.session() as db:
             g.user = db.get(User, user_id) if user_id else None
-    return g.user  # type: ignore[no-any-return]
+    user: User | None = g.user
+    return user
 
 
 def login_required(role: str = "viewer") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -86,6 +87,7 @@ def login() -> Any:
     if not ok:
         flash("Email or password is wrong.", "error")
         return render_template("admin/login.html"), 401
+    assert user is not None
     session.clear()  # a fresh session (and CSRF token) at login: no fixation
     session["user_id"] = user.id
     csrf.token()

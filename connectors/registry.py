@@ -27,6 +27,7 @@ CONNECTORS: dict[str, ConnectorInfo] = {
     info.name: info
     for info in [
         ConnectorInfo("form_webhook", "source", "connectors.sources.form_webhook", "available"),
+        ConnectorInfo("api", "source", "connectors.sources.api", "available"),
         ConnectorInfo("meta_lead_ads", "source", "connectors.sources.meta_lead_ads", "available"),
         ConnectorInfo("linkedin_lead_gen", "source", "connectors.sources.linkedin_lead_gen", "available"),
         ConnectorInfo("tiktok_leads", "source", "connectors.sources.tiktok_leads", "available"),

@@ -1,0 +1,161 @@
+"""/api/v1 funnel metrics, deliveries (list, retry) and webhook endpoints (list, create, get)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from sqlalchemy import select
+
+from admin import funnel
+from admin.api import audit_change, body, ctx, operation, problem
+from admin.api_leads import CURSOR, ID, LIMIT, _int, _time
+from admin.api_models import (
+    DeliveryOut,
+    DeliveryPage,
+    EndpointCreated,
+    EndpointIn,
+    EndpointList,
+    EndpointOut,
+    FunnelReport,
+    Problem,
+    RetryResult,
+)
+from admin.openapi import Operation, Param
+from core.errors import ConfigurationError
+from core.models import Delivery, WebhookEndpoint
+from sync import redeliver
+from webhooks import endpoints
+
+
+@operation(
+    Operation(
+        "/metrics/funnel",
+        "get",
+        "Funnel counts per channel (filters: channel, campaign, form, time)",
+        {200: FunnelReport, 400: Problem},
+        params=[
+            Param("channel", "query", {"type": "string"}),
+            Param("campaign", "query", {"type": "string"}),
+            Param("form", "query", {"type": "string"}),
+            Param("captured_after", "query", {"type": "string", "format": "date-time"}),
+            Param("captured_before", "query", {"type": "string", "format": "date-time"}),
+        ],
+    )
+)
+def funnel_metrics() -> Any:
+    filters = funnel.Filters(
+        channel=request.args.get("channel") or None,
+        campaign=request.args.get("campaign") or None,
+        form=request.args.get("form") or None,
+        start=_time("captured_after"),
+        end=_time("captured_before"),
+    )
+    with ctx().db.session() as session:
+        total, channels = funnel.compute(session, filters)
+    return jsonify({"total": total.__dict__, "channels": [c.__dict__ for c in channels]})
+
+
+def delivery_out(d: Delivery) -> dict[str, Any]:
+    return DeliveryOut.model_validate(d, from_attributes=True).model_dump(mode="json")
+
+
+@operation(
+    Operation(
+        "/deliveries",
+        "get",
+        "List deliveries, newest first",
+        {200: DeliveryPage, 400: Problem},
+        params=[
+            LIMIT,
+            CURSOR,
+            Param("sink", "query", {"type": "string"}),
+            Param("status", "query", {"type": "string"}),
+            Param("created_after", "query", {"type": "string", "format": "date-time"}),
+        ],
+    )
+)
+def list_deliveries() -> Any:
+    limit = _int("limit", 50, 1, 200)
+    query = select(Delivery).order_by(Delivery.id.desc()).limit(limit + 1)
+    for name in ("sink", "status"):
+        if value := request.args.get(name):
+            query = query.where(getattr(Delivery, name) == value)
+    if after := _time("created_after"):
+        query = query.where(Delivery.created_at >= after)
+    if cursor := request.args.get("cursor"):
+        query = query.where(Delivery.id < cursor)
+    with ctx().db.session() as session:
+        rows = session.scalars(query).all()
+    page = rows[:limit]
+    return jsonify(
+        {"items": [delivery_out(d) for d in page], "next_cursor": page[-1].id if len(rows) > limit else None}
+    )
+
+
+@operation(
+    Operation(
+        "/deliveries/{delivery_id}/retry",
+        "post",
+        "Send a dead or waiting delivery again now",
+        {200: RetryResult, 404: Problem},
+        write=True,
+        params=[Param("delivery_id", "path", ID)],
+    )
+)
+def retry_delivery(delivery_id: str) -> Any:
+    with ctx().db.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        return problem(404, "Not found", f"No delivery {delivery_id}.")
+    queued = (
+        redeliver.replay(ctx(), [delivery_id], status=delivery.status) if delivery.status in ("dead", "pending") else []
+    )
+    audit_change("delivery.retry", "delivery", delivery_id)
+    return jsonify({"queued": queued})
+
+
+def endpoint_out(e: WebhookEndpoint) -> dict[str, Any]:
+    return EndpointOut.model_validate(e, from_attributes=True).model_dump(mode="json")
+
+
+@operation(Operation("/webhook-endpoints", "get", "List vendor webhook endpoints", {200: EndpointList}))
+def list_endpoints() -> Any:
+    return jsonify({"items": [endpoint_out(e) for e in endpoints.list_all(ctx())]})
+
+
+@operation(
+    Operation(
+        "/webhook-endpoints",
+        "post",
+        "Register a vendor endpoint; the secret is in this answer only",
+        {201: EndpointCreated, 400: Problem},
+        body=EndpointIn,
+        write=True,
+    )
+)
+def create_endpoint() -> Any:
+    data: EndpointIn = body(EndpointIn)
+    try:
+        endpoint, secret = endpoints.create(ctx(), data.name, data.url, data.event_types)
+    except ConfigurationError as exc:
+        raise ValueError(str(exc)) from None
+    audit_change("endpoint.create", "endpoint", endpoint.id, {"name": data.name, "url": data.url})
+    return jsonify({**endpoint_out(endpoint), "secret": secret}), 201
+
+
+@operation(
+    Operation(
+        "/webhook-endpoints/{endpoint_id}",
+        "get",
+        "One vendor endpoint",
+        {200: EndpointOut, 404: Problem},
+        params=[Param("endpoint_id", "path", ID)],
+    )
+)
+def get_endpoint(endpoint_id: str) -> Any:
+    with ctx().db.session() as session:
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        return problem(404, "Not found", f"No webhook endpoint {endpoint_id}.")
+    return jsonify(endpoint_out(endpoint))
