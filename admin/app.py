@@ -20,6 +20,7 @@ from admin import (
     dashboard,
     deliveries_admin,
     endpoints_admin,
+    leads_admin,
     mappings_admin,
     ops,
     persons_admin,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (
         auth.bp,
         dashboard.bp,
+        leads_admin.bp,
         connections_admin.bp,
         mappings_admin.bp,
         rules_admin.bp,
