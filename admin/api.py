@@ -6,11 +6,14 @@ Resources live in ``api_leads.py``, ``api_people.py`` and ``api_ops.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from admin import apikeys, audit, openapi
@@ -86,6 +89,50 @@ def operation(op: openapi.Operation) -> Callable[[Callable[..., Any]], Callable[
         return wrapper
 
     return decorate
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def time_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{name} needs a time zone, e.g. 2026-11-01T00:00:00Z")
+    return parsed
+
+
+def newest_first(
+    model: Any, equal: tuple[str, ...], convert: Callable[[Session, Any], dict[str, Any]], where: tuple[Any, ...] = ()
+) -> Any:
+    """One page of a list endpoint: newest first by id, ``equal`` filters from the query string, ``cursor``
+    (the last id of the previous page) and ``limit``; answers ``{"items", "next_cursor"}``."""
+    limit = int_arg("limit", 50, 1, 200)
+    query = select(model).where(*where).order_by(model.id.desc()).limit(limit + 1)
+    for name in equal:
+        if value := request.args.get(name):
+            query = query.where(getattr(model, name) == value)
+    if cursor := request.args.get("cursor"):
+        query = query.where(model.id < cursor)
+    with ctx().db.session() as session:
+        rows = session.scalars(query).all()
+        items = [convert(session, row) for row in rows[:limit]]
+    return jsonify({"items": items, "next_cursor": rows[limit - 1].id if len(rows) > limit else None})
 
 
 def audit_change(action: str, target_type: str, target_id: str | None, after: dict[str, Any] | None = None) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime
 from typing import Any
 
 from flask import jsonify, request, url_for
-from sqlalchemy import select
 
-from admin.api import audit_change, body, ctx, operation, problem
+from admin.api import audit_change, body, ctx, newest_first, operation, problem, time_arg
 from admin.api_models import (
     ApplicationCreated,
     ApplicationLink,
@@ -50,32 +48,6 @@ def lead_out(lead: Lead) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def _int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}")
-    return value
-
-
-def _time(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{name} must be an ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{name} needs a time zone, e.g. 2026-11-01T00:00:00Z")
-    return parsed
-
-
 @operation(
     Operation(
         "/leads",
@@ -96,21 +68,13 @@ def _time(name: str) -> datetime | None:
     )
 )
 def list_leads() -> Any:
-    limit = _int("limit", 50, 1, 200)
-    query = select(Lead).order_by(Lead.id.desc()).limit(limit + 1)
-    for name in ("source", "stage", "channel", "campaign", "person_id"):
-        if value := request.args.get(name):
-            query = query.where(getattr(Lead, name) == value)
-    if after := _time("captured_after"):
-        query = query.where(Lead.captured_at >= after)
-    if before := _time("captured_before"):
-        query = query.where(Lead.captured_at < before)
-    if cursor := request.args.get("cursor"):
-        query = query.where(Lead.id < cursor)
-    with ctx().db.session() as session:
-        rows = session.scalars(query).all()
-    page = rows[:limit]
-    return jsonify({"items": [lead_out(r) for r in page], "next_cursor": page[-1].id if len(rows) > limit else None})
+    where = []
+    if after := time_arg("captured_after"):
+        where.append(Lead.captured_at >= after)
+    if before := time_arg("captured_before"):
+        where.append(Lead.captured_at < before)
+    equal = ("source", "stage", "channel", "campaign", "person_id")
+    return newest_first(Lead, equal, lambda _session, lead: lead_out(lead), tuple(where))
 
 
 @operation(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
-from sqlalchemy import select
 
 from admin import funnel
-from admin.api import audit_change, body, ctx, operation, problem
-from admin.api_leads import CURSOR, ID, LIMIT, _int, _time
+from admin.api import audit_change, body, ctx, newest_first, operation, problem, time_arg
+from admin.api_leads import CURSOR, ID, LIMIT
 from admin.api_models import (
     DeliveryOut,
     DeliveryPage,
@@ -48,8 +47,8 @@ def funnel_metrics() -> Any:
         channel=request.args.get("channel") or None,
         campaign=request.args.get("campaign") or None,
         form=request.args.get("form") or None,
-        start=_time("captured_after"),
-        end=_time("captured_before"),
+        start=time_arg("captured_after"),
+        end=time_arg("captured_before"),
     )
     with ctx().db.session() as session:
         total, channels = funnel.compute(session, filters)
@@ -76,21 +75,9 @@ def delivery_out(d: Delivery) -> dict[str, Any]:
     )
 )
 def list_deliveries() -> Any:
-    limit = _int("limit", 50, 1, 200)
-    query = select(Delivery).order_by(Delivery.id.desc()).limit(limit + 1)
-    for name in ("sink", "status"):
-        if value := request.args.get(name):
-            query = query.where(getattr(Delivery, name) == value)
-    if after := _time("created_after"):
-        query = query.where(Delivery.created_at >= after)
-    if cursor := request.args.get("cursor"):
-        query = query.where(Delivery.id < cursor)
-    with ctx().db.session() as session:
-        rows = session.scalars(query).all()
-    page = rows[:limit]
-    return jsonify(
-        {"items": [delivery_out(d) for d in page], "next_cursor": page[-1].id if len(rows) > limit else None}
-    )
+    after = time_arg("created_after")
+    where = (Delivery.created_at >= after,) if after else ()
+    return newest_first(Delivery, ("sink", "status"), lambda _session, d: delivery_out(d), where)
 
 
 @operation(

@@ -8,8 +8,8 @@ from flask import jsonify, request
 from sqlalchemy import func, or_, select
 
 from admin import timeline
-from admin.api import ctx, operation, problem
-from admin.api_leads import CURSOR, ID, LIMIT, _int
+from admin.api import ctx, newest_first, operation, problem
+from admin.api_leads import CURSOR, ID, LIMIT
 from admin.api_models import ApplicationOut, ApplicationPage, PersonOut, PersonPage, Problem, TimelineOut
 from admin.openapi import Operation, Param
 from core.models import Application, ApplicationLead, Person
@@ -29,11 +29,10 @@ def person_out(person: Person) -> dict[str, Any]:
     )
 )
 def search_persons() -> Any:
-    limit = _int("limit", 50, 1, 200)
-    query = select(Person).where(Person.merged_into_id.is_(None)).order_by(Person.id.desc()).limit(limit + 1)
+    where: list[Any] = [Person.merged_into_id.is_(None)]
     if q := request.args.get("q", "").strip():
         like = f"%{q.lower()}%"
-        query = query.where(
+        where.append(
             or_(
                 func.lower(Person.email).like(like),
                 func.lower(Person.last_name).like(like),
@@ -41,12 +40,7 @@ def search_persons() -> Any:
                 Person.phone.like(f"%{q}%"),
             )
         )
-    if cursor := request.args.get("cursor"):
-        query = query.where(Person.id < cursor)
-    with ctx().db.session() as session:
-        rows = session.scalars(query).all()
-    page = rows[:limit]
-    return jsonify({"items": [person_out(p) for p in page], "next_cursor": page[-1].id if len(rows) > limit else None})
+    return newest_first(Person, (), lambda _session, person: person_out(person), tuple(where))
 
 
 @operation(
@@ -128,18 +122,7 @@ def application_out(session: Any, app: Application) -> dict[str, Any]:
     )
 )
 def list_applications() -> Any:
-    limit = _int("limit", 50, 1, 200)
-    query = select(Application).order_by(Application.id.desc()).limit(limit + 1)
-    for name in ("person_id", "stage"):
-        if value := request.args.get(name):
-            query = query.where(getattr(Application, name) == value)
-    if cursor := request.args.get("cursor"):
-        query = query.where(Application.id < cursor)
-    with ctx().db.session() as session:
-        rows = session.scalars(query).all()
-        page = rows[:limit]
-        items = [application_out(session, a) for a in page]
-    return jsonify({"items": items, "next_cursor": page[-1].id if len(rows) > limit else None})
+    return newest_first(Application, ("person_id", "stage"), application_out)
 
 
 @operation(
