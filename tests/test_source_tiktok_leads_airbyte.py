@@ -1,0 +1,144 @@
+"""The tiktok_leads manifest as an Airbyte connector: the CDK's own console script and its standard test suite,
+both against the sandbox fake (no Docker: the image tests are skipped)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from connectors.sources import tiktok_leads
+from connectors.sources.tiktok_leads.fake import TikTokFake
+
+pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
+
+
+def _register_cdk_markers() -> None:
+    """The suite marks tests ``image_tests``/``requires_creds`` as it is imported; under --strict-markers they
+    must be known first. (To drop once pyproject.toml lists them.)"""
+    config = getattr(pytest.mark, "_config", None)
+    known = "\n".join(config.getini("markers")) if config is not None else ""
+    for line in ("image_tests: builds and runs the connector's Docker image", "requires_creds: needs secrets"):
+        if config is not None and line.split(":")[0] not in known:
+            config.addinivalue_line("markers", line)
+
+
+_register_cdk_markers()
+_root = logging.getLogger()
+_handlers, _level = list(_root.handlers), _root.level  # importing the CDK replaces the root logger's handlers
+from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator  # noqa: E402
+from airbyte_cdk.test import standard_tests  # noqa: E402
+from airbyte_cdk.test.models import ConnectorTestScenario  # noqa: E402
+
+_root.handlers[:], _root.level = _handlers, _level
+
+CONNECTOR = Path(tiktok_leads.__file__).parent
+SDM = Path(sys.executable).parent / "source-declarative-manifest"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# The standard suite reads its configs while pytest collects, before any fixture runs: the fake's port is
+# chosen now and the module fixture below serves the fake on it.
+PORT = _free_port()
+FAKE_URL = f"http://127.0.0.1:{PORT}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tiktok_sandbox() -> Iterator[TikTokFake]:
+    fake = TikTokFake(polls_until_done=0)  # SUCCEED at the first poll: the console script polls every 5 s
+    fake.add_leads(3)
+    server = make_server("127.0.0.1", PORT, fake.app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process the suite need not wait the CDK's 5 s between polls of an export task."""
+    monkeypatch.setattr(AsyncJobOrchestrator, "_WAIT_TIME_BETWEEN_STATUS_UPDATE_IN_SECONDS", 0.02)
+
+
+def _config(path: Path) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(path.read_text())
+    return {**config, "base_url": FAKE_URL}
+
+
+class TestTikTokLeadsStandardSuite(standard_tests.DeclarativeSourceTestSuite):
+    """Airbyte's standard tests: spec, check (valid and revoked token), discover, basic read, bad catalog."""
+
+    @classmethod
+    def get_connector_root_dir(cls) -> Path:
+        return CONNECTOR
+
+    @classmethod
+    def get_scenarios(cls) -> list[ConnectorTestScenario]:
+        scenarios = super().get_scenarios()
+        return [
+            s.model_copy(update={"config_dict": _config(CONNECTOR / s.config_path)}) if s.config_path else s
+            for s in scenarios
+        ]
+
+    # The image tests build and run a Docker image; without a Docker daemon (CI, this suite) they are skipped.
+    _no_docker = pytest.mark.skip(reason="needs a Docker daemon; run `airbyte-cdk image test` where one exists")
+    _base = standard_tests.DeclarativeSourceTestSuite
+    test_docker_image_build_and_spec = _no_docker(_base.test_docker_image_build_and_spec)
+    test_docker_image_spec_backward_compatibility = _no_docker(_base.test_docker_image_spec_backward_compatibility)
+    test_docker_image_build_and_check = _no_docker(_base.test_docker_image_build_and_check)
+    test_docker_image_build_and_config_matches_spec = _no_docker(_base.test_docker_image_build_and_config_matches_spec)
+    test_docker_image_build_and_discover = _no_docker(_base.test_docker_image_build_and_discover)
+    test_docker_image_build_and_read = _no_docker(_base.test_docker_image_build_and_read)
+
+
+def _start(verb: str, *args: str, cwd: Path) -> subprocess.Popen[str]:
+    command = [str(SDM), verb, *args, "--manifest-path", str(CONNECTOR / "manifest.yaml")]
+    env = {k: v for k, v in os.environ.items() if k != "REQUEST_CACHE_PATH"}
+    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _messages(process: subprocess.Popen[str]) -> list[dict[str, Any]]:
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, out[-2000:] + err[-2000:]
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_the_cdk_console_script_runs_spec_check_discover_and_read_against_the_fake(
+    tmp_path: Path, tiktok_sandbox: TikTokFake
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(_config(CONNECTOR / "integration_tests" / "config.json")))
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text((CONNECTOR / "integration_tests" / "configured_catalog.json").read_text())
+    # Four independent processes, started together: each pays the CDK's import time, read also one 5 s poll wait.
+    spec = _start("spec", cwd=tmp_path)
+    check = _start("check", "--config", str(config), cwd=tmp_path)
+    discover = _start("discover", "--config", str(config), cwd=tmp_path)
+    read = _start("read", "--config", str(config), "--catalog", str(catalog), cwd=tmp_path)
+
+    assert [m["type"] for m in _messages(spec)] == ["SPEC"]  # the script's own spec; ours: TestTikTok….test_spec
+    (status,) = [m for m in _messages(check) if m["type"] == "CONNECTION_STATUS"]
+    assert status["connectionStatus"]["status"] == "SUCCEEDED"
+    (catalog_message,) = [m for m in _messages(discover) if m["type"] == "CATALOG"]
+    assert sorted(s["name"] for s in catalog_message["catalog"]["streams"]) == ["forms", "leads"]
+    messages = _messages(read)
+    records = [m["record"]["data"] for m in messages if m["type"] == "RECORD"]
+    expected = {lead["lead_id"] for lead in tiktok_sandbox.forms[0].leads}
+    assert {r["lead_id"] for r in records} == expected
+    assert all(r["advertiser_id"] == tiktok_sandbox.advertiser_id and r["fields"]["email"] for r in records)
+    assert set(tmp_path.iterdir()) == {config, catalog}  # the CSV's temporary file is gone, no request cache
