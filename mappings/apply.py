@@ -15,43 +15,74 @@ from mappings.spec import Condition, FieldRule, MappingSpec
 _MISSING = object()
 
 
-_SELECTOR = re.compile(r"^(?P<key>[^\[]+)\[(?P<field>[^=\]]+)=(?P<value>[^\]]*)\]$")
+_SELECTOR = re.compile(r"^(?P<key>[^\[]+)\[(?P<field>[^=!\]]+)(?P<op>!?=)(?P<value>[^\]]*)\]$")
+_RESHAPE = re.compile(r"^\{(?P<pairs>[^}]*)\}$")
 
 
 def _split(path: str) -> list[str]:
-    """Dots separate steps, except inside ``[...]`` selectors (whose values may contain dots)."""
+    """Dots separate steps, except inside ``[...]`` selectors and ``{...}`` reshapes (whose parts may hold dots)."""
     parts, depth, current = [], 0, ""
     for char in path:
         if char == "." and depth == 0:
             parts.append(current)
             current = ""
             continue
-        depth += {"[": 1, "]": -1}.get(char, 0)
+        depth += {"[": 1, "]": -1, "{": 1, "}": -1}.get(char, 0)
         current += char
     parts.append(current)
     return parts
 
 
+def _select(current: Any, selector: re.Match[str]) -> Any:
+    """``list[field=a|b]``: the first item whose field is one of the values; ``list[field!=a|b]``: every
+    item whose field is none of them (a list)."""
+    items = current.get(selector["key"]) if isinstance(current, dict) else None
+    values = set(selector["value"].split("|"))
+    matching = [
+        i
+        for i in items or []
+        if isinstance(i, dict) and (str(i.get(selector["field"])) in values) == (selector["op"] == "=")
+    ]
+    if selector["op"] == "!=":
+        return matching
+    return matching[0] if matching else _MISSING
+
+
+def _reshape(current: Any, pairs: str) -> Any:
+    """``.{key:column_id|column_name,value:string_value}`` builds one dict per list item, each target from the
+    first non-empty source; items without the first target are dropped."""
+    targets = [
+        (t.strip(), [src.strip() for src in sources.split("|")])
+        for t, _, sources in (pair.partition(":") for pair in pairs.split(","))
+        if t.strip()
+    ]
+    out = []
+    for item in current if isinstance(current, list) else []:
+        built = {}
+        for target, sources in targets:
+            value = next(
+                (item.get(src) for src in sources if isinstance(item, dict) and item.get(src) not in (None, "")), None
+            )
+            if value is not None:
+                built[target] = value
+        if targets and targets[0][0] in built:
+            out.append(built)
+    return out
+
+
 def read_path(record: Any, path: str) -> Any:
-    """Follow ``a.b.0.c`` through dicts and lists, and ``list[key=value]`` to the first item whose key matches
-    (Meta's ``field_data[name=email].values.0``, Google's ``user_column_data[column_id=EMAIL].string_value``).
-    Missing parts give ``_MISSING``."""
+    """Follow ``a.b.0.c`` through dicts and lists; ``list[key=value]`` picks the first matching item
+    (Meta's ``field_data[name=email].values.0``), ``list[key!=a|b]`` keeps every other item, and
+    ``.{target:source|fallback,…}`` reshapes each item of a list. Missing parts give ``_MISSING``."""
     current = record
     for part in _split(path):
-        selector = _SELECTOR.match(part)
+        selector, reshape = _SELECTOR.match(part), _RESHAPE.match(part)
         if selector:
-            items = current.get(selector["key"]) if isinstance(current, dict) else None
-            match = next(
-                (
-                    item
-                    for item in items or []
-                    if isinstance(item, dict) and str(item.get(selector["field"])) == selector["value"]
-                ),
-                _MISSING,
-            )
-            if match is _MISSING:
+            current = _select(current, selector)
+            if current is _MISSING:
                 return _MISSING
-            current = match
+        elif reshape:
+            current = _reshape(current, reshape["pairs"])
         elif isinstance(current, dict) and part in current:
             current = current[part]
         elif isinstance(current, list) and part.isdigit() and int(part) < len(current):

@@ -70,6 +70,7 @@ def run(ctx: Context, connection_name: str, progress: Callable[[int], None] | No
     source = Source(source_config=manifest, config=config, catalog=catalog, state=state)
     result = PullResult()
     batch: list[tuple[str, dict[str, Any]]] = []
+    stream_errors: list[Any] = []
     try:
         for kind, payload in _messages(models, source, config, catalog, state, log):
             if kind == "record" and payload[0] == stream_name:
@@ -81,9 +82,11 @@ def run(ctx: Context, connection_name: str, progress: Callable[[int], None] | No
                     _flush(ctx, view.id, view.platform, stream_name, batch, None, result)
             elif kind == "state":
                 _flush(ctx, view.id, view.platform, stream_name, batch, payload, result)
+            elif kind == "error":
+                stream_errors.append(payload)
     except TracedError as exc:
         _flush(ctx, view.id, view.platform, stream_name, batch, None, result)
-        raise _typed(exc, ctx, view.id) from None
+        raise _typed(exc, stream_errors, ctx, view.id) from None
     _flush(ctx, view.id, view.platform, stream_name, batch, None, result)
     _finish(ctx, view.id)
     return result
@@ -117,6 +120,7 @@ def _messages(
             yield "state", models.AirbyteStateMessageSerializer.dump(message.state)
         elif message.type == models.Type.TRACE and message.trace.error is not None:
             log.warning("source error: %s", message.trace.error.message)
+            yield "error", message.trace.error
 
 
 def _flush(
@@ -175,11 +179,13 @@ def _flush(
         ctx.dispatch.process_raw(raw_id)
 
 
-def _typed(exc: Any, ctx: Context, connection_id: str) -> SourceError:
-    """The CDK's traced error as ours; an auth failure flags the connection for re-authorisation."""
-    failure = str(getattr(exc, "failure_type", "") or "")
-    message = str(getattr(exc, "message", None) or exc)
-    if "config_error" in failure:
+def _typed(exc: Any, stream_errors: list[Any], ctx: Context, connection_id: str) -> SourceError:
+    """The CDK's traced error as ours. The concurrent CDK ends every failed read with a summary typed
+    ``config_error``, so only the streams' own errors say whether the credentials are at fault."""
+    own = [e for e in stream_errors if "summary" not in str(getattr(e, "message", "")).lower()] or stream_errors
+    auth = [e for e in own if "config_error" in str(getattr(e, "failure_type", "") or "")]
+    message = str(getattr(auth[0] if auth else (own[0] if own else exc), "message", None) or exc)
+    if auth or (not stream_errors and "config_error" in str(getattr(exc, "failure_type", "") or "")):
         notices.mark_needs_reauth(ctx, connection_id, message)
         return AuthExpired(message)
     return SourceError(message)

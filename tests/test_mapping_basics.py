@@ -82,3 +82,22 @@ def test_list_items_are_selected_by_key() -> None:
     assert read_path(google, "user_column_data[column_id=EMAIL].string_value") == "a.b@example.org"
     assert read_path(meta, "field_data[name=phone_number].values.0") is _MISSING  # absent, not an error
     assert read_path({"a": [{"k": "x.y", "v": 1}]}, "a[k=x.y].v") == 1
+
+
+def test_every_other_list_item_is_reshaped_into_answers() -> None:
+    from mappings.apply import read_path
+
+    google = {
+        "user_column_data": [
+            {"column_id": "EMAIL", "string_value": "a@example.org"},
+            {"column_name": "Startdatum?", "string_value": "sofort"},
+            {"column_id": "JOB_TITLE", "column_name": "Job title", "string_value": "Pflege"},
+        ]
+    }
+    path = (
+        "user_column_data[column_id!=EMAIL|FULL_NAME].{key:column_id|column_name,label:column_name,value:string_value}"
+    )
+    assert read_path(google, path) == [
+        {"key": "Startdatum?", "label": "Startdatum?", "value": "sofort"},
+        {"key": "JOB_TITLE", "label": "Job title", "value": "Pflege"},
+    ]

@@ -143,10 +143,6 @@ def test_user_columns_map_to_the_person_and_gcl_id_is_the_platform_lead_key(clie
     assert lead.is_test is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the mapping language to project list items into answers: [field!=a|b] and .{key:...} paths",
-)
 def test_custom_questions_and_unmapped_columns_become_answers(client: Any, hub: Context) -> None:
     raw_id = post(client, fixture("webhook_lead.json")).get_json()["raw_record_id"]
     lead = stored_lead(hub, raw_id)

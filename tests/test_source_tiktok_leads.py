@@ -159,11 +159,6 @@ def test_expired_export_file_fails_the_sync_and_the_next_sync_completes(ctx: Con
     assert connection(ctx).status == "ok"
 
 
-@pytest.mark.xfail(
-    reason="sync/pull.py types the CDK's closing exception, which the concurrent CDK always raises as config_error; "
-    "it should use the failure_type of the stream's own TRACE error (framework change requested)",
-    strict=False,
-)
 def test_expired_export_file_is_not_taken_for_an_expired_token(ctx: Context, tiktok: TikTokFake) -> None:
     tiktok.add_leads(1)
     tiktok.fail_next("file_expired")

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from connectors import registry
+from connectors.sources import base as sources
 from connectors.sources.base import HandshakeReply, has
 from core.context import Context
 from core.errors import ConfigurationError, InboundRejected, NotFound, PayloadMalformed, PayloadTooLarge
@@ -67,7 +68,7 @@ def receive(source: str, connection: str) -> Any:
         if not conn.enabled:
             return _problem(409, "Connection disabled", f"Connection {connection!r} is disabled; enable it first.")
         plugin = registry.get(source, "source").load()
-        plugin.verify(request.headers, body, conn.secrets, ctx.settings.signature_tolerance_s)
+        sources.verify(plugin, request.headers, body, conn, ctx.settings.signature_tolerance_s, request.args)
         if has(plugin, "notices"):  # the push names records that a worker fetches
             kind, external_id = "notice", None
             if not plugin.notices(body):

@@ -6,6 +6,7 @@ A module may leave out what its platform does not do: no ``handshake`` without a
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,9 +33,14 @@ class HandshakeReply:
 
 
 class ConnectionLike(Protocol):
-    name: str
-    settings: dict[str, Any]
-    secrets: dict[str, str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+    @property
+    def secrets(self) -> dict[str, str]: ...
 
 
 class SourcePlugin(Protocol):
@@ -53,6 +59,19 @@ class SourcePlugin(Protocol):
 def has(plugin: Any, name: str) -> bool:
     """Whether a connector module offers an optional hook (``handshake``, ``notices``, ``fetch`` …)."""
     return callable(getattr(plugin, name, None))
+
+
+def verify(
+    plugin: Any, headers: Any, body: bytes, conn: ConnectionLike, tolerance_s: int, args: Mapping[str, str]
+) -> None:
+    """Call the plugin's ``verify`` with the optional ``settings=`` and ``args=`` (query string) it accepts."""
+    accepted = inspect.signature(plugin.verify).parameters
+    extra: dict[str, Any] = {}
+    if "settings" in accepted:
+        extra["settings"] = conn.settings
+    if "args" in accepted:
+        extra["args"] = args
+    plugin.verify(headers, body, conn.secrets, tolerance_s, **extra)
 
 
 def base_url(conn: ConnectionLike, default: str) -> str:
