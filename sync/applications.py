@@ -72,3 +72,57 @@ def record_remote_status(
     for delivery_id in deliveries:
         ctx.dispatch.deliver(delivery_id)
     return True
+
+
+def apply_status_webhook(ctx: Context, raw_id: str) -> list[str]:
+    """A stored (already verified) ATS status webhook: move each application it names; returns their ids."""
+    from connectors import registry
+    from core.models import Connection, RawRecord
+
+    with ctx.db.session() as session:
+        raw = session.get(RawRecord, raw_id)
+        if raw is None or raw.status != "pending":
+            return []
+        connection = session.get(Connection, raw.connection_id)
+        assert connection is not None
+    plugin = registry.get(connection.platform, "sink").load()
+    moved = []
+    for update in plugin.status_updates(raw.body):
+        if record_remote_status(ctx, connection.id, update.remote_application_id, update.stage, update.reason):
+            moved.append(update.remote_application_id)
+    with ctx.db.transaction() as session:
+        row = session.get(RawRecord, raw_id)
+        if row is not None:
+            row.status, row.processed_at = "processed", utcnow()
+            row.error = None if moved else "No known application in this status update."
+    return moved
+
+
+def poll(ctx: Context, connection_name: str) -> int:
+    """Ask an ATS that cannot push for status changes since the last poll; returns how many moved."""
+    from datetime import datetime
+
+    from connectors import registry
+    from connectors.sources.base import new_http
+    from core.models import SyncState
+    from sync import connections
+
+    view = connections.find(ctx, connection_name)
+    plugin = registry.get(view.platform, "sink").load()
+    if not callable(getattr(plugin, "poll_statuses", None)):
+        raise ValueError(f"{view.platform} has no status polling; it pushes status webhooks instead.")
+    with ctx.db.session() as session:
+        saved = session.get(SyncState, (view.id, "statuses"))
+    since = datetime.fromisoformat(saved.state["since"]) if saved and saved.state.get("since") else None
+    started = utcnow()
+    moved = sum(
+        record_remote_status(ctx, view.id, u.remote_application_id, u.stage, u.reason)
+        for u in plugin.poll_statuses(view, new_http(), since)
+    )
+    with ctx.db.transaction() as session:
+        row = session.get(SyncState, (view.id, "statuses"))
+        if row is None:
+            session.add(SyncState(connection_id=view.id, stream="statuses", state={"since": started.isoformat()}))
+        else:
+            row.state = {"since": started.isoformat()}
+    return moved

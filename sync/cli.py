@@ -272,6 +272,12 @@ def sync_cmd(connection: str) -> None:
     settings = _settings()
     ctx, _dispatcher = tasks.build(settings)
     _ensure_schema(ctx)
+    from sync import applications, connections
+
+    if connections.find(ctx, connection).direction == "sink":
+        moved = applications.poll(ctx, connection)
+        click.echo(f"{moved} applications moved to a new stage.")
+        return
     with Counter(f"Syncing {connection}") as counter:
         result = pull.run(ctx, connection, progress=counter.add)
     click.echo(

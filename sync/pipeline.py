@@ -17,7 +17,7 @@ from core.schema import Lead as CanonicalLead
 from mappings import identity, qualify, versions
 from mappings.apply import apply_mapping
 from mappings.spec import MappingSpec
-from sync import notices, outbox, stages
+from sync import applications, notices, outbox, stages
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ def process(ctx: Context, raw_id: str) -> Outcome:
     """Idempotent: a processed record is skipped, a lead already stored for the same external id is reused."""
     with ctx.db.session() as session:
         kind = session.scalar(select(RawRecord.kind).where(RawRecord.id == raw_id))
+    if kind == "status":
+        return Outcome("status", raw_records=tuple(applications.apply_status_webhook(ctx, raw_id)))
     if kind == "notice":
         stored = notices.complete(ctx, raw_id)
         for child in stored:

@@ -56,6 +56,23 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
+def _check(plugin: Any, conn: connections.ConnectionView, body: bytes, ctx: Context) -> tuple[str, str | None]:
+    """Verify the request and say what it is: a record, a notice naming records, or an ATS status update."""
+    if conn.direction == "sink":  # an ATS telling us where an application stands
+        if not has(plugin, "verify_status"):
+            raise NotFound(f"{conn.platform} sends no status webhooks to leadhub.")
+        plugin.verify_status(request.headers, body, conn)
+        return "status", None
+    if not has(plugin, "verify"):
+        raise NotFound(f"{conn.platform} does not push to leadhub; it is pulled.")
+    sources.verify(plugin, request.headers, body, conn, ctx.settings.signature_tolerance_s, request.args)
+    if has(plugin, "notices"):  # the push names records that a worker fetches
+        if not plugin.notices(body):
+            raise PayloadMalformed("The push names no records; nothing to do.")
+        return "notice", None
+    return "record", plugin.external_id(body)  # the push is the record itself
+
+
 @bp.post("/hooks/<source>/<connection>")
 def receive(source: str, connection: str) -> Any:
     ctx: Context = current_app.extensions["leadhub"]
@@ -63,18 +80,11 @@ def receive(source: str, connection: str) -> Any:
     try:
         body = _read_body(ctx.settings.max_body_bytes)
         conn = cache.get(connection)
-        if conn.platform != source or conn.direction != "source":
-            raise NotFound(f"Connection {connection!r} is not a {source} source.")
+        if conn.platform != source:
+            raise NotFound(f"Connection {connection!r} is not a {source} connection.")
         if not conn.enabled:
             return _problem(409, "Connection disabled", f"Connection {connection!r} is disabled; enable it first.")
-        plugin = registry.get(source, "source").load()
-        sources.verify(plugin, request.headers, body, conn, ctx.settings.signature_tolerance_s, request.args)
-        if has(plugin, "notices"):  # the push names records that a worker fetches
-            kind, external_id = "notice", None
-            if not plugin.notices(body):
-                raise PayloadMalformed("The push names no records; nothing to do.")
-        else:  # the push is the record itself
-            kind, external_id = "record", plugin.external_id(body)
+        kind, external_id = _check(registry.get(source, conn.direction).load(), conn, body, ctx)
     except NotFound as exc:
         return _problem(404, "Unknown connection", str(exc))
     except ConfigurationError as exc:  # e.g. a secret stored under another LEADHUB_SECRET_KEY

@@ -7,6 +7,8 @@ from typing import Any
 
 import requests
 
+from core.schema import ApplicationStage
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -63,3 +65,12 @@ def classify_status(status: int) -> str:
 
 def excerpt(response: requests.Response, limit: int = 500) -> str:
     return response.text[:limit]
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """An ATS says an application (by its id there) reached a stage of ours."""
+
+    remote_application_id: str
+    stage: ApplicationStage
+    reason: str
