@@ -107,14 +107,14 @@ class Person(Canonical):
     """One human. Contact fields are the survivors of every lead resolved into this person."""
 
     id: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    full_name: str | None = None
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    full_name: str | None = Field(default=None, max_length=400)
     email: EmailStr | None = None
-    phone: str | None = Field(default=None, description="E.164, e.g. +4915112345678.")
-    city: str | None = None
-    postcode: str | None = None
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
+    phone: str | None = Field(default=None, max_length=40, description="E.164, e.g. +4915112345678.")
+    city: str | None = Field(default=None, max_length=200)
+    postcode: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
     birth_date: date | None = None
     linkedin_url: str | None = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -179,12 +180,20 @@ def _flush(
         ctx.dispatch.process_raw(raw_id)
 
 
+_QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\"]*")
+
+
+def _scrub(message: str) -> str:
+    """Query strings can carry tokens (appsecret_proof, access_token): never keep them in a status message."""
+    return _QUERY.sub(r"\1?…", message)[:1000]
+
+
 def _typed(exc: Any, stream_errors: list[Any], ctx: Context, connection_id: str) -> SourceError:
     """The CDK's traced error as ours. The concurrent CDK ends every failed read with a summary typed
     ``config_error``, so only the streams' own errors say whether the credentials are at fault."""
     own = [e for e in stream_errors if "summary" not in str(getattr(e, "message", "")).lower()] or stream_errors
     auth = [e for e in own if "config_error" in str(getattr(e, "failure_type", "") or "")]
-    message = str(getattr(auth[0] if auth else (own[0] if own else exc), "message", None) or exc)
+    message = _scrub(str(getattr(auth[0] if auth else (own[0] if own else exc), "message", None) or exc))
     if auth or (not stream_errors and "config_error" in str(getattr(exc, "failure_type", "") or "")):
         notices.mark_needs_reauth(ctx, connection_id, message)
         return AuthExpired(message)
