@@ -6,11 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from admin import funnel
 from admin.auth import ctx, login_required
-from core.models import Lead
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
 
@@ -38,15 +36,7 @@ def index() -> Any:
     )
     with ctx().db.session() as session:
         total, per_channel = funnel.compute(session, filters)
-        choices = {
-            "channel": [c for c in session.scalars(select(Lead.channel).distinct().order_by(Lead.channel)) if c],
-            "campaign": [
-                c for c in session.scalars(select(Lead.campaign).distinct().order_by(Lead.campaign).limit(200)) if c
-            ],
-            "form": [
-                c for c in session.scalars(select(Lead.form_id).distinct().order_by(Lead.form_id).limit(200)) if c
-            ],
-        }
+        choices = funnel.choices(session)
     steps = funnel.LEAD_STEPS + funnel.APPLICATION_STEPS
     return render_template(
         "admin/dashboard.html", total=total, per_channel=per_channel, steps=steps, choices=choices, args=request.args

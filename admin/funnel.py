@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Application, ApplicationLead, Lead
+from core.models import Application, ApplicationLead, FunnelCount, Lead
 
 LEAD_STEPS = ["captured", "qualified", "activated", "converted"]
 APPLICATION_STEPS = ["received", "in_review", "interview", "offer", "hired"]
@@ -54,23 +54,38 @@ class Funnel:
 
 
 def _lead_counts(session: Session, filters: Filters) -> dict[str | None, dict[str, int]]:
-    rank = case(*[(Lead.stage == s, r) for s, r in _LEAD_RANK.items()], else_=0)
-    query = filters.apply(
-        select(
-            Lead.channel,
-            func.count(),
-            func.sum(case((rank >= 1, 1), else_=0)),
-            func.sum(case((rank >= 2, 1), else_=0)),
-            func.sum(case((rank >= 3, 1), else_=0)),
-            func.sum(case((Lead.stage == "disqualified", 1), else_=0)),
-        )
-        .where(Lead.is_test.is_(False))
-        .group_by(Lead.channel)
+    """From ``funnel_counts`` (one row per day, channel, campaign, form and stage), not from the leads."""
+    query = select(FunnelCount.channel, FunnelCount.stage, func.sum(FunnelCount.count)).group_by(
+        FunnelCount.channel, FunnelCount.stage
     )
+    if filters.channel:
+        query = query.where(FunnelCount.channel == filters.channel)
+    if filters.campaign:
+        query = query.where(FunnelCount.campaign == filters.campaign)
+    if filters.form:
+        query = query.where(FunnelCount.form_id == filters.form)
+    if filters.start:
+        query = query.where(FunnelCount.day >= filters.start.strftime("%Y-%m-%d"))
+    if filters.end:
+        query = query.where(FunnelCount.day < filters.end.strftime("%Y-%m-%d"))
     out: dict[str | None, dict[str, int]] = {}
-    for channel, *counts in session.execute(query):
-        out[channel] = dict(zip([*LEAD_STEPS, "disqualified"], (int(c or 0) for c in counts), strict=True))
+    for channel, stage, count in session.execute(query):
+        counts = out.setdefault(channel or None, dict.fromkeys([*LEAD_STEPS, "disqualified"], 0))
+        rank, n = _LEAD_RANK.get(stage, 0), int(count or 0)
+        counts["captured"] += n
+        for index, step in enumerate(LEAD_STEPS[1:], start=1):
+            counts[step] += n if rank >= index else 0
+        counts["disqualified"] += n if stage == "disqualified" else 0
     return out
+
+
+def choices(session: Session) -> dict[str, list[str]]:
+    """The channels, campaigns and forms the dashboard can filter by."""
+    return {
+        name: [v for v in session.scalars(select(column).distinct().order_by(column).limit(500)) if v]
+        for name, column in (("channel", FunnelCount.channel), ("campaign", FunnelCount.campaign),
+                             ("form", FunnelCount.form_id))
+    }
 
 
 def _application_rows(session: Session, filters: Filters) -> list[tuple[str | None, str, float]]:

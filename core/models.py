@@ -411,3 +411,16 @@ class HubSetting(Base):
     value: Mapped[dict[str, Any]] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class FunnelCount(Base):
+    """How many leads of a day, channel, campaign and form stand in each stage: the dashboard reads this,
+    never the million leads (kept in step by every stage change, in the same transaction)."""
+
+    __tablename__ = "funnel_counts"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(50), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,7 +17,7 @@ from core.schema import Lead as CanonicalLead
 from mappings import identity, qualify, versions
 from mappings.apply import apply_mapping
 from mappings.spec import MappingSpec
-from sync import applications, notices, outbox, stages
+from sync import applications, funnel_counts, notices, outbox, stages
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
         )
         session.add(lead)
         session.flush()
+        funnel_counts.move(session, lead, None, lead.stage)
         session.add(
             StageChange(
                 id=new_id("stg"),

@@ -10,7 +10,7 @@ from core.ids import new_id
 from core.models import Lead, StageChange, utcnow
 from core.schema import LEAD_TRANSITIONS, LeadStage
 from mappings.qualify import Decision
-from sync import outbox
+from sync import funnel_counts, outbox
 
 STAGE_EVENTS = {LeadStage.qualified: "lead.qualified"}
 
@@ -37,6 +37,7 @@ def move_lead(session: Session, lead: Lead, to: LeadStage, reason: str, event_da
             at=now,
         )
     )
+    funnel_counts.move(session, lead, current.value, to.value)
     lead.stage, lead.stage_changed_at = to.value, now
     event = STAGE_EVENTS.get(to)
     if event is None:
