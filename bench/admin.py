@@ -1,0 +1,168 @@
+"""Admin response times with many leads stored: dashboard and lead list, p50/p95 over HTTP.
+
+    python bench/admin.py --leads 1000000 [--backend sqlite|postgres]
+
+Generates leads (with persons, stage changes for the funnel, applications for 3 %) by bulk insert, serves
+the admin with `leadhub serve`, logs in, and times each page. Goal (issue 6): p95 ≤ 300 ms on both backends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, insert, text
+
+from admin import users
+from core import migrate
+from core.context import Context
+from core.ids import new_id
+from core.models import Application, ApplicationLead, Connection, Lead, Person
+from core.settings import Settings
+
+CHANNELS = ["meta", "linkedin", "tiktok", "google", "event", "landing_page"]
+STAGES = ["captured"] * 30 + ["qualified"] * 35 + ["disqualified"] * 15 + ["activated"] * 12 + ["converted"] * 8
+PASSWORD = "bench-password-long-enough"
+
+
+def generate(ctx: Context, count: int, batch: int = 20_000) -> float:
+    started = time.monotonic()
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    conn_id = new_id("conn")
+    with ctx.db.transaction() as session:
+        session.add(Connection(id=conn_id, name="bench", platform="form_webhook", direction="source", settings={}))
+    # as in real accounts: a campaign runs on one channel with one or two forms
+    campaigns = [(f"campaign-{i:03d}", CHANNELS[i % len(CHANNELS)], [f"form-{i:03d}a", f"form-{i:03d}b"])
+                 for i in range(120)]
+    done = 0
+    while done < count:
+        persons, leads, apps, links = [], [], [], []
+        for _ in range(min(batch, count - done)):
+            pid, lid = new_id("per"), new_id("lead")
+            at = now - timedelta(seconds=rng.randint(0, 365 * 86400))
+            stage = rng.choice(STAGES)
+            campaign, channel, forms = rng.choice(campaigns)
+            persons.append({"id": pid, "first_name": "Anna", "last_name": f"Muster{done}", "created_at": at,
+                            "updated_at": at})
+            leads.append({"id": lid, "person_id": pid, "connection_id": conn_id, "source": "form_webhook",
+                          "external_id": f"b{done}", "stage": stage, "stage_changed_at": at, "captured_at": at,
+                          "is_test": False, "channel": channel, "campaign": campaign,
+                          "form_id": rng.choice(forms), "created_at": at,
+                          "data": {"person": {"first_name": "Anna", "last_name": f"Muster{done}"}}})
+            if stage == "converted":
+                aid = new_id("app")
+                apps.append({"id": aid, "person_id": pid, "stage": rng.choice(["received", "interview", "hired"]),
+                             "stage_changed_at": at, "created_at": at + timedelta(days=rng.randint(1, 30))})
+                links.append({"application_id": aid, "lead_id": lid})
+            done += 1
+        with ctx.db.transaction() as session:
+            session.execute(insert(Person), persons)
+            session.execute(insert(Lead), leads)
+            if apps:
+                session.execute(insert(Application), apps)
+                session.execute(insert(ApplicationLead), links)
+        print(f"\r  generated {done:,} leads", end="", flush=True)
+    print()
+    with ctx.db.engine.begin() as connection:  # what migration 0008 does for leads that exist before it
+        day = ("to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if connection.dialect.name == "postgresql"
+               else "substr(captured_at, 1, 10)")
+        connection.execute(text(
+            "INSERT INTO funnel_counts (day, channel, campaign, form_id, stage, count) "
+            f"SELECT {day}, coalesce(channel, ''), coalesce(campaign, ''), coalesce(form_id, ''), stage, count(*) "
+            "FROM leads WHERE is_test = false GROUP BY 1, 2, 3, 4, 5"))
+        connection.execute(text("ANALYZE"))
+    return time.monotonic() - started
+
+
+def timings(session: requests.Session, url: str, runs: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = session.get(url, timeout=60)
+        samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="leadhub-bench-admin-"))
+    values: dict[str, object] = {"data_dir": workdir, "secret_key": "bench"}
+    if args.backend == "postgres":
+        admin_url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS leadhub_bench_admin WITH (FORCE)"))
+            connection.execute(text("CREATE DATABASE leadhub_bench_admin"))
+        values["database_url"] = "postgresql://postgres@127.0.0.1:5432/leadhub_bench_admin"
+        values["redis_url"] = "redis://127.0.0.1:6379/0"
+        values["queue_name"] = "bench-admin"
+    settings = Settings(**values)  # type: ignore[arg-type]
+    ctx = Context.build(settings)
+    migrate.upgrade(ctx.db)
+    print(f"generating {args.leads:,} leads on {args.backend} …")
+    generated_s = generate(ctx, args.leads)
+    users.create(ctx, "bench@example.org", PASSWORD, "admin")
+    env = {**os.environ, **settings.as_env()}
+    server = subprocess.Popen([sys.executable, "-m", "sync.cli", "serve", "--port", str(args.port)], env=env,
+                              stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        http = requests.Session()
+        login_page = http.get(f"{base}/admin/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+        assert token
+        http.post(f"{base}/admin/login", data={"email": "bench@example.org", "password": PASSWORD,
+                                               "csrf_token": token[1]}).raise_for_status()
+        last_month = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+        pages = {
+            "dashboard (all)": "/admin/",
+            "dashboard (channel)": "/admin/?channel=meta",
+            "dashboard (campaign, 30 days)": f"/admin/?campaign=campaign-007&start={last_month}",
+            "lead list (first page)": "/admin/leads/",
+            "lead list (stage filter)": "/admin/leads/?stage=activated",
+            "lead list (campaign filter)": "/admin/leads/?campaign=campaign-042",
+        }
+        results = {}
+        print(f"\n{'page':34} {'p50 ms':>8} {'p95 ms':>8}")
+        for label, path in pages.items():
+            http.get(f"{base}{path}")  # warm
+            p50, p95 = timings(http, f"{base}{path}", args.runs)
+            results[label] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
+            print(f"{label:34} {p50:8.1f} {p95:8.1f}")
+        worst = max(r["p95_ms"] for r in results.values())
+        print(f"\nworst p95 {worst:.0f} ms (goal ≤ 300 ms); generation took {generated_s:.0f} s")
+        if args.json:
+            args.json.write_text(json.dumps({"backend": args.backend, "leads": args.leads, "pages": results}, indent=2))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
