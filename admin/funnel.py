@@ -79,13 +79,25 @@ def _lead_counts(session: Session, filters: Filters) -> dict[str | None, dict[st
     return out
 
 
+_CHOICES: dict[str, tuple[float, dict[str, list[str]]]] = {}
+CHOICES_TTL_S = 60.0
+
+
 def choices(session: Session) -> dict[str, list[str]]:
-    """The channels, campaigns and forms the dashboard can filter by."""
-    return {
+    """The channels, campaigns and forms the dashboard can filter by (cached a minute per database)."""
+    import time
+
+    key = str(session.get_bind().url)
+    cached = _CHOICES.get(key)
+    if cached and time.monotonic() - cached[0] < CHOICES_TTL_S:
+        return cached[1]
+    found = {
         name: [v for v in session.scalars(select(column).distinct().order_by(column).limit(500)) if v]
         for name, column in (("channel", FunnelCount.channel), ("campaign", FunnelCount.campaign),
                              ("form", FunnelCount.form_id))
     }
+    _CHOICES[key] = (time.monotonic(), found)
+    return found
 
 
 def _application_rows(session: Session, filters: Filters) -> list[tuple[str | None, str, float]]:

@@ -424,3 +424,8 @@ class FunnelCount(Base):
     form_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     stage: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (
+        Index("ix_funnel_counts_campaign_day", "campaign", "day"),
+        Index("ix_funnel_counts_form_day", "form_id", "day"),
+        Index("ix_funnel_counts_channel_day", "channel", "day"),
+    )

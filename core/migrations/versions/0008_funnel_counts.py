@@ -23,6 +23,9 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(length=20), primary_key=True),
         sa.Column("count", sa.Integer(), nullable=False),
     )
+    op.create_index("ix_funnel_counts_campaign_day", "funnel_counts", ["campaign", "day"])
+    op.create_index("ix_funnel_counts_form_day", "funnel_counts", ["form_id", "day"])
+    op.create_index("ix_funnel_counts_channel_day", "funnel_counts", ["channel", "day"])
     day = "to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if op.get_bind().dialect.name == "postgresql" \
         else "substr(captured_at, 1, 10)"
     op.execute(
