@@ -86,8 +86,12 @@ def apply_status_webhook(ctx: Context, raw_id: str) -> list[str]:
         connection = session.get(Connection, raw.connection_id)
         assert connection is not None
     plugin = registry.get(connection.platform, "sink").load()
+    import inspect
+
+    extra = {"settings": dict(connection.settings)} if "settings" in inspect.signature(
+        plugin.status_updates).parameters else {}
     moved = []
-    for update in plugin.status_updates(raw.body):
+    for update in plugin.status_updates(raw.body, **extra):
         if record_remote_status(ctx, connection.id, update.remote_application_id, update.stage, update.reason):
             moved.append(update.remote_application_id)
     with ctx.db.transaction() as session:
