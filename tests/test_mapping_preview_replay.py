@@ -97,9 +97,7 @@ def test_replay_of_ten_thousand_stored_records_uses_the_new_version(ctx: Context
         session.execute(insert(RawRecord), raws)
         session.execute(insert(Lead), leads)
     version = replay.publish(ctx, conn.id, draft_with_upper_city())
-    started = time.monotonic()
-    result = replay.replay(ctx, conn.id, version)
-    elapsed = time.monotonic() - started
+    result = replay.replay(ctx, conn.id, version)  # its speed is measured in bench/, not asserted here
     assert (result.updated, result.failed) == (10_000, 0)
     with ctx.db.session() as session:
         assert (
@@ -111,7 +109,6 @@ def test_replay_of_ten_thousand_stored_records_uses_the_new_version(ctx: Context
         assert sample.data["person"]["city"] == sample.data["person"]["city"].upper()
         assert sample.data["mapping_version"] == 2 and sample.stage == "qualified"
         assert person.city == person.city.upper()
-    assert elapsed < 120, f"replay took {elapsed:.0f} s"
 
 
 def test_replay_queues_records_that_failed_under_the_old_mapping(ctx: Context, dispatcher: Any) -> None:
