@@ -146,9 +146,15 @@ def apply_mapping(
     data.update({key: value for key, value in context.items() if value is not None})
     data.setdefault("person", {})
     try:
-        return Lead.model_validate(data)
+        lead = Lead.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise MappingError(problems, field=field) from exc
+    person = lead.person
+    if person.full_name and not (person.first_name or person.last_name):
+        # platforms that only ask for a name (TikTok, Google, Meta's full_name) still give first and last
+        person.first_name = transforms.first_name(person.full_name, None)
+        person.last_name = transforms.last_name(person.full_name, None)
+    return lead
