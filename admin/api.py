@@ -77,6 +77,8 @@ def operation(op: openapi.Operation) -> Callable[[Callable[..., Any]], Callable[
             if op.write and key.role not in WRITE_ROLES:
                 return problem(403, "Forbidden", f"This API key has the role {key.role}, which cannot change data.")
             g.api_key = key
+            if any("\x00" in str(v) for v in (*kwargs.values(), *request.args.values())):
+                return problem(400, "Invalid request", "A path or query value contains a NUL character.")
             try:
                 return view(*args, **kwargs)
             except ValueError as exc:

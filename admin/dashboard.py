@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -13,12 +13,14 @@ from admin.auth import ctx, login_required
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
 
 
-def _date(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
+def _month(name: str, after: bool = False) -> datetime | None:
+    """``YYYY-MM`` → the first instant of that month (or of the next one, for an inclusive end)."""
+    value = request.args.get(name, "")
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        year, month = (int(part) for part in value.split("-")[:2])
+        if after:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return datetime(year, month, 1, tzinfo=UTC)
     except ValueError:
         return None
 
@@ -26,13 +28,12 @@ def _date(name: str) -> datetime | None:
 @bp.get("/")
 @login_required()
 def index() -> Any:
-    end = _date("end")
     filters = funnel.Filters(
         channel=request.args.get("channel") or None,
         campaign=request.args.get("campaign") or None,
         form=request.args.get("form") or None,
-        start=_date("start"),
-        end=end + timedelta(days=1) if end else None,
+        start=_month("start"),
+        end=_month("end", after=True),
     )
     with ctx().db.session() as session:
         total, per_channel = funnel.compute(session, filters)

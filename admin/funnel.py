@@ -5,12 +5,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Application, ApplicationLead, FunnelCount, Lead
+from core.models import Application, FunnelCount
 
 LEAD_STEPS = ["captured", "qualified", "activated", "converted"]
 APPLICATION_STEPS = ["received", "in_review", "interview", "offer", "hired"]
@@ -25,19 +24,6 @@ class Filters:
     form: str | None = None
     start: datetime | None = None
     end: datetime | None = None
-
-    def apply(self, query: Any) -> Any:
-        if self.channel:
-            query = query.where(Lead.channel == self.channel)
-        if self.campaign:
-            query = query.where(Lead.campaign == self.campaign)
-        if self.form:
-            query = query.where(Lead.form_id == self.form)
-        if self.start:
-            query = query.where(Lead.captured_at >= self.start)
-        if self.end:
-            query = query.where(Lead.captured_at < self.end)
-        return query
 
 
 @dataclass
@@ -54,7 +40,7 @@ class Funnel:
 
 
 def _lead_counts(session: Session, filters: Filters) -> dict[str | None, dict[str, int]]:
-    """From ``funnel_counts`` (one row per day, channel, campaign, form and stage), not from the leads."""
+    """From ``funnel_counts`` (one row per month, channel, campaign, form and stage), not from the leads."""
     query = select(FunnelCount.channel, FunnelCount.stage, func.sum(FunnelCount.count)).group_by(
         FunnelCount.channel, FunnelCount.stage
     )
@@ -64,10 +50,10 @@ def _lead_counts(session: Session, filters: Filters) -> dict[str | None, dict[st
         query = query.where(FunnelCount.campaign == filters.campaign)
     if filters.form:
         query = query.where(FunnelCount.form_id == filters.form)
-    if filters.start:
-        query = query.where(FunnelCount.day >= filters.start.strftime("%Y-%m-%d"))
+    if filters.start:  # whole months: the counts are kept per month
+        query = query.where(FunnelCount.month >= filters.start.strftime("%Y-%m"))
     if filters.end:
-        query = query.where(FunnelCount.day < filters.end.strftime("%Y-%m-%d"))
+        query = query.where(FunnelCount.month < filters.end.strftime("%Y-%m"))
     out: dict[str | None, dict[str, int]] = {}
     for channel, stage, count in session.execute(query):
         counts = out.setdefault(channel or None, dict.fromkeys([*LEAD_STEPS, "disqualified"], 0))
@@ -87,38 +73,39 @@ def choices(session: Session) -> dict[str, list[str]]:
     """The channels, campaigns and forms the dashboard can filter by (cached a minute per database)."""
     import time
 
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     cached = _CHOICES.get(key)
     if cached and time.monotonic() - cached[0] < CHOICES_TTL_S:
         return cached[1]
     found = {
         name: [v for v in session.scalars(select(column).distinct().order_by(column).limit(500)) if v]
-        for name, column in (("channel", FunnelCount.channel), ("campaign", FunnelCount.campaign),
-                             ("form", FunnelCount.form_id))
+        for name, column in (
+            ("channel", FunnelCount.channel),
+            ("campaign", FunnelCount.campaign),
+            ("form", FunnelCount.form_id),
+        )
     }
     _CHOICES[key] = (time.monotonic(), found)
     return found
 
 
 def _application_rows(session: Session, filters: Filters) -> list[tuple[str | None, str, float]]:
-    """(channel, stage, days from first capture to application) per application, credited to its first lead."""
-    first = filters.apply(
-        select(
-            ApplicationLead.application_id,
-            func.min(Lead.captured_at).label("first_at"),
-            func.min(Lead.channel).label("channel"),
-        )
-        .join(Lead, Lead.id == ApplicationLead.lead_id)
-        .where(Lead.is_test.is_(False))
-        .group_by(ApplicationLead.application_id)
-    ).subquery()
-    rows = session.execute(
-        select(first.c.channel, Application.stage, first.c.first_at, Application.created_at).join(
-            Application, Application.id == first.c.application_id
-        )
-    )
+    """(channel, stage, days from first capture to application) per application, from the credited lead's
+    attribution copied onto the application (no join over the leads)."""
+    query = select(Application.channel, Application.stage, Application.first_captured_at, Application.created_at)
+    if filters.channel:
+        query = query.where(Application.channel == filters.channel)
+    if filters.campaign:
+        query = query.where(Application.campaign == filters.campaign)
+    if filters.form:
+        query = query.where(Application.form_id == filters.form)
+    if filters.start:
+        query = query.where(Application.first_captured_at >= filters.start)
+    if filters.end:
+        query = query.where(Application.first_captured_at < filters.end)
     return [
-        (channel, stage, (created - first_at).total_seconds() / 86400) for channel, stage, first_at, created in rows
+        (channel, stage, ((created - first).total_seconds() / 86400) if first else 0.0)
+        for channel, stage, first, created in session.execute(query)
     ]
 
 

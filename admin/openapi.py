@@ -57,7 +57,7 @@ def document() -> dict[str, Any]:
                 "description": model.__doc__.split("\n")[0] if model.__doc__ else model.__name__,
                 "content": {content_type: {"schema": ref(model)}},
             }
-        for status in (401,) + ((403,) if op.write else ()):
+        for status in (400, 401) + ((403,) if op.write else ()):
             responses.setdefault(
                 str(status),
                 {"description": "Problem", "content": {"application/problem+json": {"schema": ref(Problem)}}},

@@ -44,8 +44,9 @@ def generate(ctx: Context, count: int, batch: int = 20_000) -> float:
     with ctx.db.transaction() as session:
         session.add(Connection(id=conn_id, name="bench", platform="form_webhook", direction="source", settings={}))
     # as in real accounts: a campaign runs on one channel with one or two forms
-    campaigns = [(f"campaign-{i:03d}", CHANNELS[i % len(CHANNELS)], [f"form-{i:03d}a", f"form-{i:03d}b"])
-                 for i in range(120)]
+    campaigns = [
+        (f"campaign-{i:03d}", CHANNELS[i % len(CHANNELS)], [f"form-{i:03d}a", f"form-{i:03d}b"]) for i in range(120)
+    ]
     done = 0
     while done < count:
         persons, leads, apps, links = [], [], [], []
@@ -54,17 +55,42 @@ def generate(ctx: Context, count: int, batch: int = 20_000) -> float:
             at = now - timedelta(seconds=rng.randint(0, 365 * 86400))
             stage = rng.choice(STAGES)
             campaign, channel, forms = rng.choice(campaigns)
-            persons.append({"id": pid, "first_name": "Anna", "last_name": f"Muster{done}", "created_at": at,
-                            "updated_at": at})
-            leads.append({"id": lid, "person_id": pid, "connection_id": conn_id, "source": "form_webhook",
-                          "external_id": f"b{done}", "stage": stage, "stage_changed_at": at, "captured_at": at,
-                          "is_test": False, "channel": channel, "campaign": campaign,
-                          "form_id": rng.choice(forms), "created_at": at,
-                          "data": {"person": {"first_name": "Anna", "last_name": f"Muster{done}"}}})
+            persons.append(
+                {"id": pid, "first_name": "Anna", "last_name": f"Muster{done}", "created_at": at, "updated_at": at}
+            )
+            leads.append(
+                {
+                    "id": lid,
+                    "person_id": pid,
+                    "connection_id": conn_id,
+                    "source": "form_webhook",
+                    "external_id": f"b{done}",
+                    "stage": stage,
+                    "stage_changed_at": at,
+                    "captured_at": at,
+                    "is_test": False,
+                    "channel": channel,
+                    "campaign": campaign,
+                    "form_id": rng.choice(forms),
+                    "created_at": at,
+                    "data": {"person": {"first_name": "Anna", "last_name": f"Muster{done}"}},
+                }
+            )
             if stage == "converted":
                 aid = new_id("app")
-                apps.append({"id": aid, "person_id": pid, "stage": rng.choice(["received", "interview", "hired"]),
-                             "stage_changed_at": at, "created_at": at + timedelta(days=rng.randint(1, 30))})
+                apps.append(
+                    {
+                        "id": aid,
+                        "person_id": pid,
+                        "stage": rng.choice(["received", "interview", "hired"]),
+                        "stage_changed_at": at,
+                        "created_at": at + timedelta(days=rng.randint(1, 30)),
+                        "channel": channel,
+                        "campaign": campaign,
+                        "form_id": leads[-1]["form_id"],
+                        "first_captured_at": at,
+                    }
+                )
                 links.append({"application_id": aid, "lead_id": lid})
             done += 1
         with ctx.db.transaction() as session:
@@ -76,12 +102,19 @@ def generate(ctx: Context, count: int, batch: int = 20_000) -> float:
         print(f"\r  generated {done:,} leads", end="", flush=True)
     print()
     with ctx.db.engine.begin() as connection:  # what migration 0008 does for leads that exist before it
-        day = ("to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if connection.dialect.name == "postgresql"
-               else "substr(captured_at, 1, 10)")
-        connection.execute(text(
-            "INSERT INTO funnel_counts (day, channel, campaign, form_id, stage, count) "
-            f"SELECT {day}, coalesce(channel, ''), coalesce(campaign, ''), coalesce(form_id, ''), stage, count(*) "
-            "FROM leads WHERE is_test = false GROUP BY 1, 2, 3, 4, 5"))
+        month = (
+            "to_char(captured_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+            if connection.dialect.name == "postgresql"
+            else "substr(captured_at, 1, 7)"
+        )
+        connection.execute(
+            text(
+                "INSERT INTO funnel_counts (month, channel, campaign, form_id, stage, count) "
+                f"SELECT {month}, coalesce(channel, ''), coalesce(campaign, ''), coalesce(form_id, ''), stage, "
+                "count(*) "
+                "FROM leads WHERE is_test = false GROUP BY 1, 2, 3, 4, 5"
+            )
+        )
         connection.execute(text("ANALYZE"))
     return time.monotonic() - started
 
@@ -123,8 +156,9 @@ def main() -> None:
     generated_s = generate(ctx, args.leads)
     users.create(ctx, "bench@example.org", PASSWORD, "admin")
     env = {**os.environ, **settings.as_env()}
-    server = subprocess.Popen([sys.executable, "-m", "sync.cli", "serve", "--port", str(args.port)], env=env,
-                              stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sync.cli", "serve", "--port", str(args.port)], env=env, stdout=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -137,13 +171,14 @@ def main() -> None:
         login_page = http.get(f"{base}/admin/login").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
         assert token
-        http.post(f"{base}/admin/login", data={"email": "bench@example.org", "password": PASSWORD,
-                                               "csrf_token": token[1]}).raise_for_status()
-        last_month = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
+        http.post(
+            f"{base}/admin/login", data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token[1]}
+        ).raise_for_status()
+        last_month = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m")
         pages = {
             "dashboard (all)": "/admin/",
             "dashboard (channel)": "/admin/?channel=meta",
-            "dashboard (campaign, 30 days)": f"/admin/?campaign=campaign-007&start={last_month}",
+            "dashboard (campaign, since last month)": f"/admin/?campaign=campaign-007&start={last_month}",
             "lead list (first page)": "/admin/leads/",
             "lead list (stage filter)": "/admin/leads/?stage=activated",
             "lead list (campaign filter)": "/admin/leads/?campaign=campaign-042",

@@ -239,6 +239,11 @@ class Application(Base):
     ats_connection_id: Mapped[str | None] = mapped_column(ForeignKey("connections.id"))
     remote_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the credited (first) lead's attribution, copied so the funnel never joins a million leads
+    channel: Mapped[str | None] = mapped_column(String(50))
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    form_id: Mapped[str | None] = mapped_column(String(200))
+    first_captured_at: Mapped[datetime | None] = mapped_column()
 
 
 class Attachment(Base):
@@ -414,18 +419,17 @@ class HubSetting(Base):
 
 
 class FunnelCount(Base):
-    """How many leads of a day, channel, campaign and form stand in each stage: the dashboard reads this,
+    """How many leads of a month, channel, campaign and form stand in each stage: the dashboard reads this,
     never the million leads (kept in step by every stage change, in the same transaction)."""
 
     __tablename__ = "funnel_counts"
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
     channel: Mapped[str] = mapped_column(String(50), primary_key=True)
     campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
     form_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     stage: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     __table_args__ = (
-        Index("ix_funnel_counts_campaign_day", "campaign", "day"),
-        Index("ix_funnel_counts_form_day", "form_id", "day"),
-        Index("ix_funnel_counts_channel_day", "channel", "day"),
+        Index("ix_funnel_counts_campaign_month", "campaign", "month"),
+        Index("ix_funnel_counts_form_month", "form_id", "month"),
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -53,9 +53,16 @@ APPLICATION_TRANSITIONS: dict[ApplicationStage, set[ApplicationStage]] = {
 
 
 class Canonical(BaseModel):
-    """Strict on our side of the boundary: unknown fields are an error, strings are trimmed."""
+    """Strict on our side of the boundary: unknown fields are an error, strings are trimmed, NUL refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character, which no database column can store")
+        return value
 
 
 class Consent(Canonical):

@@ -69,7 +69,14 @@ def convert(
         leads = session.scalars(select(Lead).where(Lead.person_id == lead.person_id).order_by(Lead.captured_at)).all()
         original = leads[0]  # the first touch is credited
         application = Application(
-            id=new_id("app"), person_id=lead.person_id, job_id=job.id, source=source_label(original.source)
+            id=new_id("app"),
+            person_id=lead.person_id,
+            job_id=job.id,
+            source=source_label(original.source),
+            channel=original.channel,
+            campaign=original.campaign,
+            form_id=original.form_id,
+            first_captured_at=original.captured_at,
         )
         session.add(application)
         session.flush()

@@ -9,8 +9,13 @@ from core.models import FunnelCount, Lead
 
 
 def _key(lead: Lead, stage: str) -> dict[str, str]:
-    return {"day": lead.captured_at.strftime("%Y-%m-%d"), "channel": lead.channel or "",
-            "campaign": lead.campaign or "", "form_id": lead.form_id or "", "stage": stage}
+    return {
+        "month": lead.captured_at.strftime("%Y-%m"),
+        "channel": lead.channel or "",
+        "campaign": lead.campaign or "",
+        "form_id": lead.form_id or "",
+        "stage": stage,
+    }
 
 
 def add(session: Session, lead: Lead, stage: str, delta: int) -> None:
@@ -19,10 +24,12 @@ def add(session: Session, lead: Lead, stage: str, delta: int) -> None:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(FunnelCount).values(**_key(lead, stage), count=delta)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["day", "channel", "campaign", "form_id", "stage"],
-        set_={"count": FunnelCount.count + delta},
-    ))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["month", "channel", "campaign", "form_id", "stage"],
+            set_={"count": FunnelCount.count + delta},
+        )
+    )
 
 
 def move(session: Session, lead: Lead, old: str | None, new: str) -> None:
