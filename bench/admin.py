@@ -24,12 +24,16 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, insert, text
 
-from admin import users
-from core import migrate
-from core.context import Context
-from core.ids import new_id
-from core.models import Application, ApplicationLead, Connection, Lead, Person
-from core.settings import Settings
+# This file is bench/admin.py: run as a script, its folder comes first on sys.path and would shadow the
+# `admin` package it benchmarks.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from admin import users  # noqa: E402 - after the sys.path fix above
+from core import migrate  # noqa: E402 - after the sys.path fix above
+from core.context import Context  # noqa: E402 - after the sys.path fix above
+from core.ids import new_id  # noqa: E402 - after the sys.path fix above
+from core.models import Application, ApplicationLead, Connection, Lead, Person  # noqa: E402 - after the sys.path fix above
+from core.settings import Settings  # noqa: E402 - after the sys.path fix above
 
 CHANNELS = ["meta", "linkedin", "tiktok", "google", "event", "landing_page"]
 STAGES = ["captured"] * 30 + ["qualified"] * 35 + ["disqualified"] * 15 + ["activated"] * 12 + ["converted"] * 8

@@ -48,6 +48,8 @@ def _import_cdk() -> Any:
 
     root.handlers[:] = handlers
     root.setLevel(level)
+    # the CDK logs every request at INFO; ours decides what a worker prints
+    logging.getLogger("airbyte").setLevel(max(level, logging.WARNING))
     return models, ConcurrentDeclarativeSource, AirbyteTracedException
 
 
