@@ -85,7 +85,10 @@ class RawRecord(Base):
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column()
     lead_id: Mapped[str | None] = mapped_column(String(40))
-    __table_args__ = (Index("ix_raw_records_status_received", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_raw_records_status_received", "status", "received_at"),
+        Index("ix_raw_records_connection_external", "connection_id", "external_id"),
+    )
 
 
 class Person(Base):
