@@ -88,11 +88,14 @@ def apply_status_webhook(ctx: Context, raw_id: str) -> list[str]:
     plugin = registry.get(connection.platform, "sink").load()
     import inspect
 
-    extra = (
-        {"settings": dict(connection.settings)}
-        if "settings" in inspect.signature(plugin.status_updates).parameters
-        else {}
-    )
+    from sync import connections
+
+    accepted = inspect.signature(plugin.status_updates).parameters
+    extra: dict[str, object] = {}
+    if "settings" in accepted:
+        extra["settings"] = dict(connection.settings)
+    if "conn" in accepted:
+        extra["conn"] = connections.view(ctx, connection)
     moved = []
     for update in plugin.status_updates(raw.body, **extra):
         if record_remote_status(ctx, connection.id, update.remote_application_id, update.stage, update.reason):

@@ -84,7 +84,8 @@ def receive(source: str, connection: str) -> Any:
             raise NotFound(f"Connection {connection!r} is not a {source} connection.")
         if not conn.enabled:
             return _problem(409, "Connection disabled", f"Connection {connection!r} is disabled; enable it first.")
-        kind, external_id = _check(registry.get(source, conn.direction).load(), conn, body, ctx)
+        plugin = registry.get(source, conn.direction).load()
+        kind, external_id = _check(plugin, conn, body, ctx)
     except NotFound as exc:
         return _problem(404, "Unknown connection", str(exc))
     except ConfigurationError as exc:  # e.g. a secret stored under another LEADHUB_SECRET_KEY
@@ -95,7 +96,8 @@ def receive(source: str, connection: str) -> Any:
         log.info("inbound %s/%s rejected with %s", source, connection, status)
         return _problem(status, type(exc).__name__, str(exc) if isinstance(exc, InboundRejected) else "Too large")
     raw_id = inbox.store(ctx, conn.id, source, body, external_id, request.mimetype, kind)
-    return jsonify({"status": "accepted", "raw_record_id": raw_id}), 202
+    # 202 says "stored, not yet processed"; a platform that counts anything but 200 as failure says so
+    return jsonify({"status": "accepted", "raw_record_id": raw_id}), int(getattr(plugin, "ACK_STATUS", 202))
 
 
 @bp.get("/hooks/<source>/<connection>")
