@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -89,10 +90,17 @@ def choices(session: Session) -> dict[str, list[str]]:
     return found
 
 
+def _days(session: Session) -> Any:
+    """Days from the credited capture to the application, computed by the database (no datetimes in Python)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", Application.created_at - Application.first_captured_at) / 86400.0
+    return func.julianday(Application.created_at) - func.julianday(Application.first_captured_at)
+
+
 def _application_rows(session: Session, filters: Filters) -> list[tuple[str | None, str, float]]:
     """(channel, stage, days from first capture to application) per application, from the credited lead's
     attribution copied onto the application (no join over the leads)."""
-    query = select(Application.channel, Application.stage, Application.first_captured_at, Application.created_at)
+    query = select(Application.channel, Application.stage, func.coalesce(_days(session), 0.0))
     if filters.channel:
         query = query.where(Application.channel == filters.channel)
     if filters.campaign:
@@ -103,10 +111,7 @@ def _application_rows(session: Session, filters: Filters) -> list[tuple[str | No
         query = query.where(Application.first_captured_at >= filters.start)
     if filters.end:
         query = query.where(Application.first_captured_at < filters.end)
-    return [
-        (channel, stage, ((created - first).total_seconds() / 86400) if first else 0.0)
-        for channel, stage, first, created in session.execute(query)
-    ]
+    return [(channel, stage, float(days)) for channel, stage, days in session.execute(query)]
 
 
 def compute(session: Session, filters: Filters) -> tuple[Funnel, list[Funnel]]:

@@ -117,3 +117,15 @@ def test_a_cv_of_the_wrong_type_is_refused_with_a_reason(client: Any, hub: Conte
         data={"job_external_id": "J", "cv": (io.BytesIO(b"MZ..."), "cv.exe", "application/x-msdownload")},
     )
     assert response.status_code == 400 and "PDF, Word or text" in response.get_json()["detail"]
+
+
+def test_the_funnel_counts_a_conversion_on_its_channel_with_the_time_it_took(client: Any, hub: Context) -> None:
+    from admin import funnel
+
+    lead = capture(hub, 5)
+    client.post(f"/api/v1/leads/{lead}/convert", json={"job": {"external_id": "J-1"}}, headers=auth(hub))
+    with hub.db.session() as session:
+        total, channels = funnel.compute(session, funnel.Filters())
+    assert total.steps["captured"] == 1 and total.steps["converted"] == 1 and total.steps["received"] == 1
+    assert [c.label for c in channels] == ["landing_page"] and channels[0].steps["received"] == 1
+    assert total.median_days_to_application is not None and total.median_days_to_application >= 0
