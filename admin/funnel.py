@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,21 +118,25 @@ def _application_rows(session: Session, filters: Filters) -> list[tuple[str | No
 def compute(session: Session, filters: Filters) -> tuple[Funnel, list[Funnel]]:
     """The total funnel and one per channel."""
     leads = _lead_counts(session, filters)
-    apps = _application_rows(session, filters)
-    channels = sorted({c for c in leads} | {c for c, _, _ in apps}, key=lambda c: (c is None, c or ""))
-    per_channel = [_funnel(c or "(none)", leads.get(c, {}), [a for a in apps if a[0] == c]) for c in channels]
+    apps_by_channel: dict[str | None, list[tuple[str | None, str, float]]] = {}
+    for row in _application_rows(session, filters):
+        apps_by_channel.setdefault(row[0], []).append(row)
+    channels = sorted(set(leads) | set(apps_by_channel), key=lambda c: (c is None, c or ""))
+    per_channel = [_funnel(c or "(none)", leads.get(c, {}), apps_by_channel.get(c, [])) for c in channels]
     total_leads: dict[str, int] = {}
     for counts in leads.values():
         for key, value in counts.items():
             total_leads[key] = total_leads.get(key, 0) + value
-    return _funnel("All channels", total_leads, apps), per_channel
+    every_app = [row for rows in apps_by_channel.values() for row in rows]
+    return _funnel("All channels", total_leads, every_app), per_channel
 
 
 def _funnel(label: str, leads: dict[str, int], apps: list[tuple[str | None, str, float]]) -> Funnel:
     funnel = Funnel(label, {s: leads.get(s, 0) for s in LEAD_STEPS}, disqualified=leads.get("disqualified", 0))
+    by_stage = Counter(stage for _, stage, _ in apps)
     for index, step in enumerate(APPLICATION_STEPS):
-        funnel.steps[step] = sum(1 for _, stage, _ in apps if _APP_RANK.get(stage, 0) >= index)
-    funnel.rejected = sum(1 for _, stage, _ in apps if stage in ("rejected", "withdrawn"))
+        funnel.steps[step] = sum(n for stage, n in by_stage.items() if _APP_RANK.get(stage, 0) >= index)
+    funnel.rejected = by_stage.get("rejected", 0) + by_stage.get("withdrawn", 0)
     days = [d for _, _, d in apps]
     funnel.median_days_to_application = statistics.median(days) if days else None
     return funnel
