@@ -48,6 +48,7 @@ def wait_until(predicate: Any, timeout_s: float, what: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 1,000 leads through one worker; a busy CI machine needs more than the default
 def test_worker_killed_twice_loses_no_lead_and_no_delivery(settings: Settings, live_server: Any) -> None:
     settings = settings.model_copy(update={"lease_s": 3.0, "sweep_grace_s": 1.0, "worker_threads": 4})
     ctx = Context.build(settings)
@@ -95,7 +96,7 @@ def test_worker_killed_twice_loses_no_lead_and_no_delivery(settings: Settings, l
                 done = session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "delivered"))
             return done == LEADS and len(set(receiver.ids())) == LEADS
 
-        wait_until(all_delivered, 180, "every delivery")
+        wait_until(all_delivered, 600, "every delivery")
     finally:
         for process in processes:
             if process.poll() is None:
