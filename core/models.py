@@ -104,7 +104,7 @@ class Person(Base):
     postcode: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(2))
     birth_date: Mapped[str | None] = mapped_column(String(10))
-    merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
+    merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -151,8 +151,8 @@ class Merge(Base):
 
     __tablename__ = "merges"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    survivor_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
-    merged_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    survivor_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    merged_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     decided_by: Mapped[str | None] = mapped_column(String(100))
