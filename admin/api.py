@@ -48,6 +48,8 @@ def actor() -> str:
 
 def body(model: type[BaseModel]) -> Any:
     """The JSON body validated; a ValueError carries what is wrong (the route answers 400)."""
+    if b"\\u0000" in request.get_data() or b"\x00" in request.get_data():
+        raise ValueError("The body contains a NUL character, which no database column can store.")
     document = request.get_json(silent=True)
     if document is None:
         raise ValueError("The body must be a JSON object (Content-Type: application/json).")
@@ -77,7 +79,7 @@ def operation(op: openapi.Operation) -> Callable[[Callable[..., Any]], Callable[
             if op.write and key.role not in WRITE_ROLES:
                 return problem(403, "Forbidden", f"This API key has the role {key.role}, which cannot change data.")
             g.api_key = key
-            if any("\x00" in str(v) for v in (*kwargs.values(), *request.args.values())):
+            if any("\x00" in str(v) for v in (*kwargs.values(), *request.args.values(), *request.form.values())):
                 return problem(400, "Invalid request", "A path or query value contains a NUL character.")
             try:
                 return view(*args, **kwargs)
