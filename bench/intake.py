@@ -1,10 +1,11 @@
 """Intake benchmark: signed form leads over loopback HTTP, ``leadhub serve`` against a bare Flask endpoint.
 
 Both servers run at the same time under the same gunicorn settings (:func:`sync.serve.options`). Each one
-gets a warm-up, a closed-loop max-throughput phase (``--requests`` at ``--concurrency`` keep-alive
-connections) and an open-loop phase at a fixed ``--rate`` whose latencies count from each request's
-scheduled send time, so a slow answer cannot hide the requests queued behind it (no coordinated omission).
-Afterwards the leadhub database must hold exactly one raw record per 202 answer.
+gets a warm-up, closed-loop max-throughput rounds (``--rounds`` x ``--requests`` at ``--concurrency``
+keep-alive connections, alternating between the servers; the median round counts) and an open-loop phase
+at a fixed ``--rate`` whose latencies count from each request's scheduled send time, so a slow answer
+cannot hide the requests queued behind it (no coordinated omission). Afterwards the leadhub database must
+hold exactly one raw record per 202 answer.
 
     .venv/bin/python bench/intake.py                      # SQLite + embedded queue
     .venv/bin/python bench/intake.py --backend postgres   # PostgreSQL + Redis on 127.0.0.1
@@ -138,7 +139,7 @@ def count_raw_records(settings: Settings) -> int:
         ctx.db.dispose()
 
 
-def drain_queue(settings: Settings, flush: bool) -> int:
+def queue_depth(settings: Settings, flush: bool) -> int:
     """Tasks waiting in the queue (no worker ran); flushed afterwards when asked (Redis is shared)."""
     huey = make_huey(settings)
     depth = int(huey.pending_count())
@@ -553,7 +554,7 @@ def run(args: argparse.Namespace) -> int:
                 phases = benchmark(args, servers, run_id)
             accepted = sum(p.ok for p in phases if p.server == "leadhub")
             raw_records = count_raw_records(settings)
-            queued = drain_queue(settings, flush=args.backend == "postgres")
+            queued = queue_depth(settings, flush=args.backend == "postgres")
         finally:
             if args.backend == "postgres" and not args.keep:
                 recreate_pg_database(args.pg_admin_url, drop_only=True)
