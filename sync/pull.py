@@ -8,10 +8,13 @@ them commit together, so a crash re-reads at most one batch, which the lead key 
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,11 +40,32 @@ class PullResult:
     skipped_known: int = 0
 
 
+_AST_LOCK = threading.RLock()
+
+
+def _serialise_ast_parse() -> None:
+    """Let one thread at a time run ``ast.parse``: the CDK's Jinja interpolation calls ``ast.literal_eval`` from
+    its worker threads, and CPython 3.11.x/3.12.0 share the AST recursion counter between threads, which
+    fails at random with "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905)."""
+    if getattr(ast.parse, "_leadhub_serialised", False):
+        return
+    original = ast.parse
+
+    @functools.wraps(original)
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        with _AST_LOCK:
+            return original(*args, **kwargs)
+
+    parse._leadhub_serialised = True  # type: ignore[attr-defined]
+    ast.parse = parse
+
+
 def _import_cdk() -> Any:
     """Import the CDK without letting it take over the root logger (it installs a JSON stdout handler)."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     os.environ.pop("REQUEST_CACHE_PATH", None)  # never write raw API responses (personal data) to disk
+    _serialise_ast_parse()
     import airbyte_cdk.models as models
     from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
     from airbyte_cdk.utils.traced_exception import AirbyteTracedException
