@@ -12,6 +12,7 @@ from admin import (
     api_leads,
     api_ops,
     api_people,
+    apikeys_admin,
     apply,
     auditlog,
     auth,
@@ -30,7 +31,7 @@ from admin import (
 from admin.metrics import HubCollector
 from core.settings import Settings
 from sync import tasks
-from webhooks import inbound
+from webhooks import inbound, inbox
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         {
             "leadhub": ctx,
             "leadhub.connections": inbound.ConnectionCache(ctx),
+            "leadhub.inbox": inbox.GroupCommitter(ctx),
             "leadhub.queue_depth": dispatcher.queue_depth,
             "leadhub.dispatcher": dispatcher,
             "leadhub.metrics": registry,
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         endpoints_admin.bp,
         auditlog.bp,
         auditlog.settings_bp,
+        apikeys_admin.bp,
     ):
         app.register_blueprint(blueprint)
     return app

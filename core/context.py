@@ -16,6 +16,9 @@ class NullDispatcher:
     def process_raw(self, raw_id: str) -> None:
         return None
 
+    def process_raw_many(self, raw_ids: list[str]) -> None:
+        return None
+
     def deliver(self, delivery_id: str, delay_s: float = 0.0) -> None:
         return None
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import os
+import random
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
-    return "".join(reversed(chars))
+    return "".join(_ALPHABET[(value >> shift) & 31] for shift in range(5 * (length - 1), -1, -5))
 
 
 def ulid() -> str:
-    """26 characters: 48 bits of milliseconds, then 80 random bits."""
+    """26 characters: 48 bits of milliseconds, then 80 random bits.
+
+    The bits come from ``random`` (reseeded from the OS at import and after every fork), not a syscall per
+    id: ids must be unique, not secret — secrets come from :mod:`secrets`."""
     millis = int(time.time() * 1000)
-    rand = int.from_bytes(os.urandom(10), "big")
-    return _encode(millis, 10) + _encode(rand, 16)
+    return _encode((millis << 80) | random.getrandbits(80), 26)
 
 
 def new_id(prefix: str) -> str:

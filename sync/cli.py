@@ -132,20 +132,57 @@ def user_create(email: str, role: str, password: str | None) -> None:
 
 @main.group()
 def apikey() -> None:
-    """API keys for the REST API."""
+    """API keys for the REST API: create (shown once), list, revoke."""
 
 
 @apikey.command("create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["admin", "editor", "viewer"]), default="editor", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "editor", "viewer"]),
+    default="editor",
+    show_default=True,
+    help="viewer keys read; editor and admin keys also write.",
+)
 def apikey_create(name: str, role: str) -> None:
-    """Create an API key; it is shown once and stored only as a keyed hash."""
+    """Create an API key named NAME (the system that uses it); it is shown once and stored only as a keyed hash."""
     from admin import apikeys
 
     ctx = _context()
     _ensure_schema(ctx)
-    key, plain = apikeys.create(ctx, name, role)
-    click.echo(f"API key {key.name} ({role}), shown once: {plain}")
+    key, plain = apikeys.create(ctx, name, role, created_by="cli")
+    click.echo(f"API key {key.name} ({role}, id {key.id}), shown once: {plain}")
+    click.echo("Send it as `Authorization: Bearer <key>`; revoke it with `leadhub apikey revoke`.", err=True)
+
+
+@apikey.command("list")
+def apikey_list() -> None:
+    """List API keys: id, name, first characters, role, created (when, by whom) and whether revoked."""
+    from admin import apikeys
+
+    ctx = _context()
+    _ensure_schema(ctx)
+    rows = apikeys.list_all(ctx)
+    if not rows:
+        click.echo("No API keys yet; create one with `leadhub apikey create NAME`.")
+    for key in rows:
+        state = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d %H:%M}"
+        click.echo(
+            f"{key.id:32} {key.name:24} {key.prefix + '…':12} {key.role:7} "
+            f"{key.created_at:%Y-%m-%d %H:%M} {key.created_by or '-':24} {state}"
+        )
+
+
+@apikey.command("revoke")
+@click.argument("id_or_name")
+def apikey_revoke(id_or_name: str) -> None:
+    """Revoke an API key by its id, or by its name when one active key has it; the REST API refuses it at once."""
+    from admin import apikeys
+
+    ctx = _context()
+    _ensure_schema(ctx)
+    key = apikeys.revoke(ctx, apikeys.find(ctx, id_or_name).id, revoked_by="cli")
+    click.echo(f"Revoked API key {key.name} ({key.prefix}…, id {key.id}).")
 
 
 @main.group()

@@ -29,6 +29,16 @@ class HueyDispatcher:
             except SourceError as exc:  # recorded on the connection; the sweeper resumes it when it may
                 log.warning("raw record %s waits: %s", raw_id, exc)
 
+        @huey.task(name="process_raw_records")
+        def process_raw_records(raw_ids: list[str]) -> None:
+            for raw_id in raw_ids:  # one failure must not hold back the rest; the sweeper retries it
+                try:
+                    pipeline.process(self.ctx, raw_id)
+                except SourceError as exc:
+                    log.warning("raw record %s waits: %s", raw_id, exc)
+                except Exception:
+                    log.exception("raw record %s failed; the sweeper will retry it", raw_id)
+
         @huey.task(name="attempt_delivery")
         def attempt_delivery(delivery_id: str) -> None:
             delivery.attempt(self.ctx, delivery_id)
@@ -47,6 +57,7 @@ class HueyDispatcher:
         self._pull_connection = pull_connection
         self._check_connection = check_connection
         self._process_raw_record = process_raw_record
+        self._process_raw_records = process_raw_records
         self._attempt_delivery = attempt_delivery
 
     @property
@@ -60,6 +71,9 @@ class HueyDispatcher:
 
     def process_raw(self, raw_id: str) -> None:
         self._process_raw_record(raw_id)
+
+    def process_raw_many(self, raw_ids: list[str]) -> None:
+        self._process_raw_records(raw_ids)
 
     def deliver(self, delivery_id: str, delay_s: float = 0.0) -> None:
         if delay_s > 0:

@@ -113,6 +113,9 @@ class RecordingDispatcher:
     def process_raw(self, raw_id: str) -> None:
         self.raw.append(raw_id)
 
+    def process_raw_many(self, raw_ids: list[str]) -> None:
+        self.raw.extend(raw_ids)
+
     def deliver(self, delivery_id: str, delay_s: float = 0.0) -> None:
         self.deliveries.append((delivery_id, delay_s))
 

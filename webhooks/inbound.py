@@ -95,7 +95,8 @@ def receive(source: str, connection: str) -> Any:
         status = getattr(exc, "status", None) or 413
         log.info("inbound %s/%s rejected with %s", source, connection, status)
         return _problem(status, type(exc).__name__, str(exc) if isinstance(exc, InboundRejected) else "Too large")
-    raw_id = inbox.store(ctx, conn.id, source, body, external_id, request.mimetype, kind)
+    committer: inbox.GroupCommitter = current_app.extensions["leadhub.inbox"]
+    raw_id = committer.store(conn.id, source, body, external_id, request.mimetype, kind)
     # 202 says "stored, not yet processed"; a platform that counts anything but 200 as failure says so
     return jsonify({"status": "accepted", "raw_record_id": raw_id}), int(getattr(plugin, "ACK_STATUS", 202))
 
