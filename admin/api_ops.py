@@ -1,10 +1,11 @@
-"""/api/v1 funnel metrics, deliveries (list, retry) and webhook endpoints (list, create, get)."""
+"""/api/v1 funnel metrics, deliveries (list, retry), webhook endpoints (list, create, get), the event catalogue."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import jsonify, request
+from pydantic import BaseModel, Field
 
 from admin import funnel
 from admin.api import audit_change, body, ctx, newest_first, operation, problem, time_arg
@@ -24,7 +25,7 @@ from admin.openapi import Operation, Param
 from core.errors import ConfigurationError
 from core.models import Delivery, WebhookEndpoint
 from sync import redeliver
-from webhooks import endpoints
+from webhooks import endpoints, event_schemas
 
 
 @operation(
@@ -146,3 +147,21 @@ def get_endpoint(endpoint_id: str) -> Any:
     if endpoint is None:
         return problem(404, "Not found", f"No webhook endpoint {endpoint_id}.")
     return jsonify(endpoint_out(endpoint))
+
+
+class EventTypeOut(BaseModel):
+    type: str
+    description: str
+    schema_: dict[str, Any] | None = Field(
+        alias="schema", description="JSON Schema of the whole body; null for a type reserved but not sent yet."
+    )
+
+
+class EventCatalogue(BaseModel):
+    items: list[EventTypeOut]
+
+
+@operation(Operation("/events/catalogue", "get", "Every webhook event type and its JSON Schema", {200: EventCatalogue}))
+def event_catalogue() -> Any:
+    """What vendors can subscribe to and exactly what each body looks like (the same files as docs/schemas/events)."""
+    return jsonify({"items": event_schemas.catalogue()})

@@ -14,6 +14,7 @@ from admin.auth import ctx, current_user, login_required
 from connectors.registry import CONNECTORS
 from core.errors import LeadhubError
 from core.models import Connection, RawRecord
+from mappings import consents
 from sync import connections
 
 bp = Blueprint("connections", __name__, url_prefix="/admin/connections")
@@ -97,13 +98,22 @@ def new() -> Any:
 @bp.get("/<connection_id>")
 @login_required()
 def show(connection_id: str) -> Any:
-    conn = _get(connection_id)
+    return _page(_get(connection_id))
+
+
+def _page(conn: Connection, status: int = 200, consent_text: str | None = None, consent_error: str = "") -> Any:
+    """The connection page; after a refused consent map, with the admin's text and what is wrong with it."""
     with ctx().db.session() as session:
         recent = session.scalars(
             select(RawRecord).where(RawRecord.connection_id == conn.id).order_by(RawRecord.received_at.desc()).limit(10)
         ).all()
     info = CONNECTORS[conn.platform]
     module = info.load()
+    shown = {k: v for k, v in conn.settings.items() if k != consents.SETTING}
+    defaults = consents.defaults(conn.platform) if conn.direction == "source" else {}
+    if consent_text is None:
+        own = conn.settings.get(consents.SETTING)
+        consent_text = consents.to_text(own if isinstance(own, dict) else defaults)
     return render_template(
         "admin/connection.html",
         conn=conn,
@@ -113,9 +123,13 @@ def show(connection_id: str) -> Any:
         hook_url=url_for("hooks.receive", source=conn.platform, connection=conn.name, _external=True)
         if conn.direction == "source"
         else None,
-        settings_text=yaml.safe_dump(dict(conn.settings), allow_unicode=True) if conn.settings else "",
+        settings_text=yaml.safe_dump(shown, allow_unicode=True) if shown else "",
         secret_fields=list(getattr(module, "SECRET_FIELDS", ())),
-    )
+        consent_text=consent_text,
+        consent_own=consents.is_own(conn.settings),
+        consent_defaults=consents.to_text(defaults),
+        consent_error=consent_error,
+    ), status
 
 
 @bp.post("/<connection_id>/settings")
@@ -126,19 +140,45 @@ def update_settings(connection_id: str) -> Any:
         settings = yaml.safe_load(request.form.get("settings", "")) or {}
         if not isinstance(settings, dict):
             raise ValueError("settings must be a mapping")
+        if consents.SETTING not in settings and consents.SETTING in conn.settings:
+            settings[consents.SETTING] = conn.settings[consents.SETTING]  # edited in its own card, kept here
+        settings = consents.checked_settings(settings)
     except (ValueError, yaml.YAMLError) as exc:
         flash(f"Settings not saved: {exc}", "error")
         return redirect(url_for("connections.show", connection_id=conn.id))
+    _store_settings(conn.id, settings, "connection.settings")
+    flash("Settings saved.", "ok")
+    return redirect(url_for("connections.show", connection_id=conn.id))
+
+
+@bp.post("/<connection_id>/consents")
+@login_required("editor")
+def update_consents(connection_id: str) -> Any:
+    """Save the connection's own consent-purpose map, or go back to the platform's defaults."""
+    conn = _get(connection_id)
+    settings = dict(conn.settings)
+    if request.form.get("action") == "defaults":
+        settings.pop(consents.SETTING, None)
+        message = "Consent purposes: the platform's defaults apply again."
+    else:
+        text = request.form.get("consent_purposes", "")
+        try:
+            settings[consents.SETTING] = consents.parse(text)
+        except ValueError as exc:
+            return _page(conn, 400, consent_text=text, consent_error=str(exc))
+        message = "Consent purposes saved: they apply to leads captured from now on and to a mapping replay."
+    _store_settings(conn.id, settings, "connection.consent_purposes")
+    flash(message, "ok")
+    return redirect(url_for("connections.show", connection_id=conn.id))
+
+
+def _store_settings(connection_id: str, settings: dict[str, Any], action: str) -> None:
     with ctx().db.transaction() as session:
-        row = session.get(Connection, conn.id)
+        row = session.get(Connection, connection_id)
         assert row is not None
         before = dict(row.settings)
         row.settings = settings
-        audit.record(
-            session, _actor(), "connection.settings", "connection", row.id, {"settings": before}, {"settings": settings}
-        )
-    flash("Settings saved.", "ok")
-    return redirect(url_for("connections.show", connection_id=conn.id))
+        audit.record(session, _actor(), action, "connection", row.id, {"settings": before}, {"settings": settings})
 
 
 @bp.post("/<connection_id>/secrets")

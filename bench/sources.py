@@ -259,8 +259,6 @@ def timed_pull(ctx: Any, connector: str, fake_pid: int | None = None) -> Run:
 
 def timed_cdk_read(ctx: Any, connector: str, fake_pid: int | None = None) -> Run:
     """What sync/pull.py does up to (not including) storing: same manifest, config, catalog and source."""
-    import yaml
-
     from connectors import registry
     from sync import connections, pull
 
@@ -268,11 +266,10 @@ def timed_cdk_read(ctx: Any, connector: str, fake_pid: int | None = None) -> Run
     view = connections.find(ctx, "bench")
     plugin = registry.get(view.platform, "source").load()
     models, Source, _ = pull._import_cdk()
-    manifest = yaml.safe_load(plugin.MANIFEST.read_text(encoding="utf-8"))
     config = plugin.source_config(view)
-    probe = Source(source_config=manifest, config=config)
+    probe = Source(source_config=pull.manifest_for(plugin), config=config)
     catalog = pull._catalog(models, probe.discover(pull.log, config), plugin.RECORD_STREAM)
-    source = Source(source_config=manifest, config=config, catalog=catalog, state=[])
+    source = Source(source_config=pull.manifest_for(plugin), config=config, catalog=catalog, state=[])
     setup = time.perf_counter() - clock.t0
     for message in source.read(pull.log, config, catalog, []):
         if message.type == models.Type.RECORD and message.record.stream == plugin.RECORD_STREAM:
@@ -718,7 +715,8 @@ def bench_push(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
             print(f"  {push.name:<14} {result['answered_202']}/{result['posted']} answered 202, "
                   f"{result['stored']} leads stored; 202 → lead p50 {result['p50_ms']:.0f} ms, "
                   f"p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, max {result['max_ms']:.0f} ms "
-                  f"(goal p95 <= {GOAL_P95_S * 1000:.0f} ms: {'met' if result['p95_ms'] <= GOAL_P95_S * 1000 else 'NOT met'}); "
+                  f"(goal p95 <= {GOAL_P95_S * 1000:.0f} ms: "
+                  f"{'met' if result['p95_ms'] <= GOAL_P95_S * 1000 else 'NOT met'}); "
                   f"load {result['load_before']} → {result['load_after']}", flush=True)
     finally:
         for process in processes.values():
@@ -749,7 +747,8 @@ def print_table(runs: list[Run]) -> list[dict[str, Any]]:
         met = "met" if pull >= GOAL_RECORDS_PER_S else "NOT met"
         cpu = [statistics.median(r.extra["cpu_ms_per_rec"] for r in of[p]) for p in ("plain", "CDK", "pull")]
         bound = 1000 / cpu[2] if cpu[2] else 0.0
-        print(f"| {connector} | {of['pull'][-1].extra['page_size']} | {plain:,.0f} | {read:,.0f} ({read_steady:,.0f}) | "
+        print(f"| {connector} | {of['pull'][-1].extra['page_size']} | {plain:,.0f} | "
+              f"{read:,.0f} ({read_steady:,.0f}) | "
               f"{pull:,.0f} ({pull_steady:,.0f}) | {plain / pull if pull else 0:.1f}× | {met} | "
               f"{cpu[0]:.3f} / {cpu[1]:.3f} / {cpu[2]:.3f} | {bound:,.0f} | {loads} |")
         rows.append({"connector": connector, "plain": plain, "cdk_read": read, "pull": pull,

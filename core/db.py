@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import ConfigurationError
 from core.settings import Settings
 
 
@@ -31,6 +33,11 @@ def make_engine(settings: Settings) -> Engine:
     """One engine per process; SQLite writers take the lock at BEGIN so they queue instead of failing."""
     url = settings.database_url
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise ConfigurationError(
+                f"This Python's SQLite is {sqlite3.sqlite_version}; leadhub needs 3.35 or newer (UPDATE … RETURNING). "
+                "Use a newer Python build or set LEADHUB_DATABASE_URL to PostgreSQL."
+            )
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

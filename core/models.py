@@ -85,6 +85,9 @@ class RawRecord(Base):
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column()
     lead_id: Mapped[str | None] = mapped_column(String(40))
+    # a notice whose records the platform would not return: failed fetches so far, and not before when again
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column()
     __table_args__ = (
         Index("ix_raw_records_status_received", "status", "received_at"),
         Index("ix_raw_records_connection_external", "connection_id", "external_id"),
@@ -436,3 +439,4 @@ class FunnelCount(Base):
         Index("ix_funnel_counts_campaign_month", "campaign", "month"),
         Index("ix_funnel_counts_form_month", "form_id", "month"),
     )
+

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1.0: Consent.platform_key
 
 
 class LeadStage(StrEnum):
@@ -75,6 +75,11 @@ class Consent(Canonical):
     given_at: datetime | None = None
     source: str | None = Field(default=None, description="Where the consent was given (source platform).")
     legal_basis: str | None = Field(default=None, description="e.g. consent, contract, legitimate_interest.")
+    platform_key: str | None = Field(
+        default=None,
+        description="The platform's own key for this checkbox (Meta checkbox_key, linkedin_consent_<id>, a TikTok "
+        "question key) when the connection's consent-purpose map renamed it to purpose.",
+    )
 
 
 class Attribution(Canonical):

@@ -38,6 +38,7 @@ class Settings(BaseModel):
     worker_threads: int = 4
     sweep_interval_s: float = 2.0
     sweep_grace_s: float = 10.0
+    notice_max_attempts: int = Field(default=10, ge=1)  # then a notice the platform will not complete is given up
     lease_s: float = 60.0
 
     delivery_timeout_s: float = 15.0

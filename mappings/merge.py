@@ -19,6 +19,7 @@ from core.models import Application, IdentityKey, Lead, Merge, Person, PersonBlo
 from mappings import survivorship
 from mappings.identity_config import IdentityConfig
 from sync import outbox
+from webhooks.event_models import PersonMerged
 
 PERSON_COLUMNS = (*survivorship.FIELDS, "merged_into_id")
 
@@ -121,8 +122,8 @@ def merge(
     )
     session.add(record)
     if announce:
-        data = {"merge_id": record.id, "survivor_id": survivor_id, "merged_id": merged_id}
-        outbox.emit(session, "person.merged", "person", survivor_id, data)
+        data = PersonMerged(merge_id=record.id, survivor_id=survivor_id, merged_id=merged_id)
+        outbox.emit(session, data.event_type, "person", survivor_id, data.dump())
     session.flush()
     return record
 

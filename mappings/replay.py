@@ -12,7 +12,8 @@ from core import schema
 from core.context import Context
 from core.errors import MappingError
 from core.ids import new_id
-from core.models import Lead, MappingVersion, Person, RawRecord, utcnow
+from core.models import Connection, Lead, MappingVersion, Person, RawRecord, utcnow
+from mappings import consents
 from mappings.apply import apply_mapping
 from mappings.spec import MappingSpec
 
@@ -61,6 +62,9 @@ def replay(
     """Re-map every stored record of the connection: leads get the new fields and version; records that
     failed before are queued again (they may map now)."""
     spec = MappingSpec.model_validate(version.spec)
+    with ctx.db.session() as session:
+        connection = session.get(Connection, connection_id)
+        purposes = consents.effective(connection.platform, connection.settings) if connection else {}
     result = ReplayResult()
     last_id = ""
     while True:
@@ -94,6 +98,7 @@ def replay(
                         source=raw.source,
                         mapping_version=version.version,
                     )
+                    canonical.consents = consents.rename(canonical.consents, purposes)
                 except (MappingError, ValueError) as exc:
                     raw.error = f"replay with mapping v{version.version}: {exc}"
                     result.failed += 1

@@ -10,6 +10,7 @@ from core.ids import new_id
 from core.models import Application, RemoteRecord, StageChange, utcnow
 from core.schema import APPLICATION_TRANSITIONS, ApplicationStage
 from sync import outbox
+from webhooks.event_models import ApplicationStatusChanged
 
 
 def move(session: Session, application: Application, to: ApplicationStage, reason: str) -> list[str]:
@@ -30,15 +31,15 @@ def move(session: Session, application: Application, to: ApplicationStage, reaso
         )
     )
     application.stage, application.stage_changed_at = to.value, now
-    data = {
-        "id": application.id,
-        "person_id": application.person_id,
-        "from_stage": current.value,
-        "stage": to.value,
-        "remote_id": application.remote_id,
-        "source": application.source,
-    }
-    return outbox.emit(session, "application.status_changed", "application", application.id, data)
+    data = ApplicationStatusChanged(
+        id=application.id,
+        person_id=application.person_id,
+        from_stage=current,
+        stage=to,
+        remote_id=application.remote_id,
+        source=application.source,
+    )
+    return outbox.emit(session, data.event_type, "application", application.id, data.dump())
 
 
 def _reachable(current: ApplicationStage, to: ApplicationStage) -> bool:

@@ -194,15 +194,23 @@ def connectors() -> None:
 def connectors_status() -> None:
     """Each connection's health: ok, rate-limited until …, or needs re-authorisation (and what to do)."""
     from sync import connections as conns
+    from sync import notices
 
-    rows = conns.list_all(_context())
+    ctx = _context()
+    rows = conns.list_all(ctx)
     if not rows:
         click.echo("No connections yet; add one with `leadhub connections add`.")
+    given_up = notices.given_up(ctx) if rows else {}
     for conn in rows:
         last = f"last sync {conn.last_sync_at:%Y-%m-%d %H:%M} UTC" if conn.last_sync_at else "never synced"
         click.echo(f"{conn.name:24} {conn.platform:22} {conn.status:13} {last}")
         if conn.status_message:
             click.echo(f"{'':24} {conn.status_message}")
+        if given_up.get(conn.id):
+            click.echo(
+                f"{'':24} {given_up[conn.id]} pushed notice(s) given up: the platform would not return the lead; "
+                "the reason is on the connection's page in the admin."
+            )
 
 
 @connectors.command("list")
@@ -505,10 +513,25 @@ def schema() -> None:
     default=None,
     help="File to write; stdout when omitted.",
 )
-def schema_export(output: Path | None) -> None:
+@click.option(
+    "--events",
+    "events_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write one JSON Schema per webhook event type (<type>.json) into this folder; "
+    "the canonical schema is then written only with --output.",
+)
+def schema_export(output: Path | None, events_dir: Path | None) -> None:
     """Write the JSON Schema of Person, Lead, Application, Job, Consent, Attribution and Answer."""
     from core.schema import SCHEMA_VERSION, json_schema
 
+    if events_dir is not None:
+        from webhooks import event_schemas
+
+        written = event_schemas.write_all(events_dir)
+        click.echo(f"Wrote {len(written)} event schemas {SCHEMA_VERSION} to {events_dir}", err=True)
+        if output is None:
+            return
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)

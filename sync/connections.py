@@ -13,6 +13,7 @@ from core.context import Context
 from core.errors import ConfigurationError, NotFound
 from core.ids import new_id
 from core.models import Connection
+from mappings import consents
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,16 @@ def create(
     settings: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
 ) -> Connection:
+    """A new connection, its secrets encrypted; refuses missing secrets and an invalid consent-purpose map."""
     info = registry.get(platform)
     module = info.load()
     missing = [f for f in getattr(module, "SECRET_FIELDS", ()) if not (secrets or {}).get(f)]
     if missing:
         raise ConfigurationError(f"Connection {name!r} ({platform}) needs the secret(s): {', '.join(missing)}.")
+    try:
+        settings = consents.checked_settings(settings or {})
+    except ValueError as exc:
+        raise ConfigurationError(f"Connection {name!r} ({platform}): {exc}.") from None
     with ctx.db.transaction() as session:
         if session.scalar(select(Connection.id).where(Connection.name == name)):
             raise ConfigurationError(f"A connection named {name!r} exists already; choose another name.")
@@ -48,7 +54,7 @@ def create(
             name=name,
             platform=platform,
             direction=info.direction,
-            settings=settings or {},
+            settings=settings,
             secrets_encrypted=ctx.box.encrypt(json.dumps(secrets or {})),
         )
         session.add(conn)

@@ -14,6 +14,7 @@ from core.ids import new_id
 from core.models import Application, ApplicationLead, Attachment, Job, Lead, Person
 from core.schema import LeadStage
 from sync import outbox, stages
+from webhooks.event_models import ApplicationCreated
 
 MAX_CV_BYTES = 10 * 1024 * 1024
 CV_TYPES = {
@@ -97,29 +98,29 @@ def convert(
             )
         person = session.get(Person, lead.person_id)
         assert person is not None
-        data = {
-            "id": application.id,
-            "person_id": person.id,
-            "stage": application.stage,
-            "person": {
-                k: getattr(person, k)
-                for k in ("first_name", "last_name", "email", "phone", "city", "postcode", "country")
-                if getattr(person, k)
-            },
-            "job": {"id": job.id, "external_id": job.external_id, "title": job.title},
-            "source": application.source,
-            "source_platform": original.source,
-            "lead_ids": [each.id for each in leads],
-            "attribution": original.data.get("attribution", {}),
-            "consents": [c for each in leads for c in each.data.get("consents", [])],
-            "attachments": files,
-            "via": via,
-        }
-        deliveries = outbox.emit(session, "application.created", "application", application.id, data)
+        data = ApplicationCreated.model_validate(
+            {
+                "id": application.id,
+                "person_id": person.id,
+                "stage": application.stage,
+                "person": {
+                    k: getattr(person, k)
+                    for k in ("first_name", "last_name", "email", "phone", "city", "postcode", "country")
+                    if getattr(person, k)
+                },
+                "job": {"id": job.id, "external_id": job.external_id, "title": job.title},
+                "source": application.source,
+                "source_platform": original.source,
+                "lead_ids": [each.id for each in leads],
+                "attribution": original.data.get("attribution", {}),
+                "consents": [c for each in leads for c in each.data.get("consents", [])],
+                "attachments": files,
+                "via": via,
+            }
+        )
+        deliveries = outbox.emit(session, data.event_type, "application", application.id, data.dump())
         for each in leads:
-            deliveries += stages.move_lead(
-                session, each, LeadStage.converted, f"converted via {via}", {"id": each.id, "person_id": person.id}
-            )
+            deliveries += stages.move_lead(session, each, LeadStage.converted, f"converted via {via}")
     for delivery_id in deliveries:
         ctx.dispatch.deliver(delivery_id)
     return application.id

@@ -11,48 +11,131 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import BindParameter, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection as SAConnection
+from sqlalchemy.orm import Session
 
 from connectors.sinks import webhook as webhook_sink
 from connectors.sinks.base import SendResult
 from core.context import Context
 from core.errors import ConfigurationError
+from core.http import VendorSession
 from core.ids import new_id
 from core.models import Connection, Delivery, DeliveryAttempt, WebhookEndpoint, utcnow
 from sync import retry, sinks
-from webhooks import endpoints
 
 log = logging.getLogger(__name__)
 _local = threading.local()
 AUTH_WAIT_S = 300.0
+_SECRETS: dict[tuple[str, str], str] = {}  # (LEADHUB_SECRET_KEY, ciphertext) → plaintext, this process only
 
 
 def _http() -> requests.Session:
     """One keep-alive session per worker thread."""
     session = getattr(_local, "http", None)
     if session is None:
-        session = _local.http = requests.Session()
+        session = _local.http = VendorSession()
     return session
+
+
+_CLAIMED = (
+    Delivery.id,
+    Delivery.sink,
+    Delivery.endpoint_id,
+    Delivery.connection_id,
+    Delivery.event_id,
+    Delivery.subject_type,
+    Delivery.subject_id,
+    Delivery.body,
+    Delivery.attempt_count,
+)
+# Statements are built once with bind parameters: building them per attempt cost more than running them.
+_NOW: BindParameter[datetime] = bindparam("p_now", type_=Delivery.next_attempt_at.type)
+_CLAIMABLE = or_(  # due, or held by a worker whose lease ran out (it crashed)
+    and_(Delivery.status == "pending", Delivery.next_attempt_at <= _NOW),
+    and_(Delivery.status == "in_flight", Delivery.lease_until < _NOW),
+)
+_TAKE = update(Delivery).values(status="in_flight", lease_until=bindparam("p_lease_until")).returning(*_CLAIMED)
+_CLAIM_ONE = _TAKE.where(Delivery.id == bindparam("p_delivery_id"), _CLAIMABLE)
+_CLAIM_MORE = _TAKE.where(
+    Delivery.id.in_(
+        select(Delivery.id)
+        .where(
+            Delivery.connection_id == bindparam("p_connection_id"),
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= _NOW,
+            Delivery.id != bindparam("p_delivery_id"),
+        )
+        .order_by(Delivery.next_attempt_at)
+        .limit(bindparam("p_limit"))
+        .with_for_update(skip_locked=True)  # PostgreSQL: skip rows another worker is claiming right now
+        .scalar_subquery()
+    ),
+    _CLAIMABLE,
+)
+_FINISH = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("p_delivery_id"))
+    .values(
+        attempt_count=bindparam("p_attempt_count"),
+        status=bindparam("p_status"),
+        lease_until=None,
+        last_error=bindparam("p_last_error"),
+        delivered_at=func.coalesce(
+            bindparam("p_delivered_at", type_=Delivery.delivered_at.type), Delivery.delivered_at
+        ),
+        remote_id=func.coalesce(bindparam("p_remote_id", type_=Delivery.remote_id.type), Delivery.remote_id),
+        next_attempt_at=func.coalesce(
+            bindparam("p_next_attempt_at", type_=Delivery.next_attempt_at.type), Delivery.next_attempt_at
+        ),
+    )
+)
+_RECORD_ATTEMPT = insert(DeliveryAttempt).values(
+    id=bindparam("p_id"),
+    delivery_id=bindparam("p_delivery_id"),
+    number=select(func.coalesce(func.max(DeliveryAttempt.number), 0) + 1)  # every attempt ever, replays included
+    .where(DeliveryAttempt.delivery_id == bindparam("p_delivery_id"))
+    .scalar_subquery(),
+    started_at=bindparam("p_started_at"),
+    duration_ms=bindparam("p_duration_ms"),
+    request_summary=bindparam("p_request_summary"),
+    status_code=bindparam("p_status_code"),
+    response_excerpt=bindparam("p_response_excerpt"),
+    outcome=bindparam("p_outcome"),
+    error=bindparam("p_error"),
+)
+_ENDPOINT = select(
+    WebhookEndpoint.name,
+    WebhookEndpoint.url,
+    WebhookEndpoint.enabled,
+    WebhookEndpoint.disabled_reason,
+    WebhookEndpoint.secret_encrypted,
+    WebhookEndpoint.previous_secret_encrypted,
+    WebhookEndpoint.previous_secret_expires_at,
+).where(WebhookEndpoint.id == bindparam("p_endpoint_id"))
+
+
+def _claim(ctx: Context, statement: Any, **params: Any) -> list[Delivery]:
+    """Take claimable rows for one lease and read them in the same statement (``RETURNING``)."""
+    now = utcnow()
+    with ctx.db.write() as conn:
+        rows = conn.execute(
+            statement,
+            {
+                "p_now": now,
+                "p_lease_until": now + timedelta(seconds=ctx.settings.lease_s),
+                **{f"p_{k}": v for k, v in params.items()},
+            },
+        ).all()
+    return [Delivery(**row._mapping) for row in rows]  # detached copies: read-only from here on
 
 
 def claim(ctx: Context, delivery_id: str) -> bool:
     """Take the row for one lease: only if it is due, or if a crashed worker's lease ran out."""
-    now = utcnow()
-    with ctx.db.transaction() as session:
-        result = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                or_(
-                    and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
-                    and_(Delivery.status == "in_flight", Delivery.lease_until < now),
-                ),
-            )
-            .values(status="in_flight", lease_until=now + timedelta(seconds=ctx.settings.lease_s))
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(_claim(ctx, _CLAIM_ONE, delivery_id=delivery_id))
 
 
 @dataclass(frozen=True)
@@ -68,28 +151,42 @@ class Sent:
 def attempt(ctx: Context, delivery_id: str) -> str | None:
     """One attempt of one delivery (and of the others batched with it); returns this delivery's new status,
     or ``None`` if another worker holds it."""
-    if not claim(ctx, delivery_id):
+    claimed = _claim(ctx, _CLAIM_ONE, delivery_id=delivery_id)
+    if not claimed:
         return None
-    with ctx.db.session() as session:
-        delivery = session.get(Delivery, delivery_id)
-    if delivery is None:
-        return None
+    delivery = claimed[0]
     if delivery.connection_id:
-        outcomes = [_finish(ctx, sent) for sent in _send_to_sink(ctx, delivery)]
-        return outcomes[0] if outcomes else None
-    return _finish(ctx, _send_to_endpoint(ctx, delivery))
+        return _finish(ctx, _send_to_sink(ctx, delivery))[0]
+    return _finish(ctx, [_send_to_endpoint(ctx, delivery)])[0]
+
+
+def _secret(ctx: Context, encrypted: str) -> str:
+    """Decrypting costs more than the whole HTTP call; a ciphertext always decrypts to the same secret."""
+    key = (ctx.settings.secret_key, encrypted)
+    secret = _SECRETS.get(key)
+    if secret is None:
+        secret = ctx.box.decrypt(encrypted)
+        if len(_SECRETS) > 1000:
+            _SECRETS.clear()
+        _SECRETS[key] = secret
+    return secret
 
 
 def _send_to_endpoint(ctx: Context, delivery: Delivery) -> Sent:
-    with ctx.db.session() as session:
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
+    endpoint = None
+    if delivery.endpoint_id:
+        with ctx.db.engine.connect() as conn:
+            endpoint = conn.execute(_ENDPOINT, {"p_endpoint_id": delivery.endpoint_id}).first()
     if endpoint is None:
         return Sent(delivery, None, "dead", "Its webhook endpoint was deleted.")
     if not endpoint.enabled:
         return Sent(delivery, None, "dead", f"Endpoint {endpoint.name} is disabled: {endpoint.disabled_reason}")
     started_at, started = utcnow(), time.perf_counter()
     try:
-        secrets = endpoints.signing_secrets(ctx, endpoint, started_at)
+        secrets = [_secret(ctx, endpoint.secret_encrypted)]
+        expires = endpoint.previous_secret_expires_at
+        if endpoint.previous_secret_encrypted and expires and expires > started_at:
+            secrets.append(_secret(ctx, endpoint.previous_secret_encrypted))  # rotation: both sign meanwhile
     except ConfigurationError as exc:
         return Sent(delivery, None, "dead", f"Not sent: {exc}")
     result = webhook_sink.send(
@@ -119,21 +216,8 @@ def _send_to_sink(ctx: Context, delivery: Delivery) -> list[Sent]:
 
 
 def _claim_more(ctx: Context, connection_id: str, first_id: str, limit: int) -> list[Delivery]:
-    with ctx.db.session() as session:
-        ids = session.scalars(
-            select(Delivery.id)
-            .where(
-                Delivery.connection_id == connection_id,
-                Delivery.status == "pending",
-                Delivery.next_attempt_at <= utcnow(),
-                Delivery.id != first_id,
-            )
-            .order_by(Delivery.next_attempt_at)
-            .limit(limit)
-        ).all()
-    claimed = [i for i in ids if claim(ctx, i)]
-    with ctx.db.session() as session:
-        return [d for d in (session.get(Delivery, i) for i in claimed) if d is not None]
+    """The next due deliveries of the same connection, claimed in one statement."""
+    return _claim(ctx, _CLAIM_MORE, connection_id=connection_id, delivery_id=first_id, limit=limit)
 
 
 def _decide(ctx: Context, sent: Sent, number: int) -> tuple[str, str | None, float | None]:
@@ -156,64 +240,92 @@ def _decide(ctx: Context, sent: Sent, number: int) -> tuple[str, str | None, flo
     return "dead", result.error, None
 
 
-def _finish(ctx: Context, sent: Sent) -> str:
+def _finish(ctx: Context, batch: list[Sent]) -> list[str]:
+    """Record the attempts of one call in one transaction; schedule the retries; return the new statuses."""
     now = utcnow()
-    delivery, result = sent.delivery, sent.result
-    number = delivery.attempt_count + 1  # attempts since it was created or last replayed: the schedule's index
-    status, error, delay = _decide(ctx, sent, number)
-    with ctx.db.transaction() as session:
-        row = session.get(Delivery, delivery.id)
-        assert row is not None
-        row.attempt_count = number
-        row.status, row.lease_until, row.last_error = status, None, error
-        if status == "delivered":
-            row.delivered_at = now
-            if result is not None and result.remote_id:
-                row.remote_id = result.remote_id
+    decided = [
+        (sent, sent.delivery.attempt_count + 1, *_decide(ctx, sent, sent.delivery.attempt_count + 1)) for sent in batch
+    ]  # attempt_count: attempts since creation or the last replay (the schedule's index)
+    with ctx.db.write() as conn:
+        for sent, number, status, error, delay in decided:
+            _record(ctx, conn, sent, number, status, error, delay, now)
+        sink_results = [
+            (sent.delivery, sent.result)
+            for sent, *_ in decided
+            if sent.result is not None and sent.delivery.connection_id
+        ]
+        if sink_results:
+            with Session(bind=conn) as session:  # joins this transaction
+                for row, result in sink_results:
+                    sinks.after_send(session, row, result)
+                session.flush()
+    for sent, number, status, _error, delay in decided:
         if delay is not None:
-            row.next_attempt_at = now + timedelta(seconds=delay)
-        earlier = session.scalar(select(func.count()).where(DeliveryAttempt.delivery_id == delivery.id)) or 0
-        session.add(
-            DeliveryAttempt(
-                id=new_id("att"),
-                delivery_id=delivery.id,
-                number=earlier + 1,
-                started_at=sent.started_at or now,
-                duration_ms=sent.duration_ms,
-                request_summary=result.request_summary if result else "not sent",
-                status_code=result.status_code if result else None,
-                response_excerpt=result.excerpt if result else None,
-                outcome={"pending": "retry"}.get(status, status),
-                error=error,
-            )
-        )
-        if result is not None and row.endpoint_id:
-            _track_endpoint_health(ctx, session.get(WebhookEndpoint, row.endpoint_id), result.outcome, now)
-        if result is not None and row.connection_id:
-            sinks.after_send(session, row, result)
-    if delay is not None:
-        ctx.dispatch.deliver(delivery.id, delay)
-    log.info("delivery %s attempt %d: %s", delivery.id, number, status)
-    return status
+            ctx.dispatch.deliver(sent.delivery.id, delay)
+        log.debug("delivery %s attempt %d: %s", sent.delivery.id, number, status)
+    return [status for _sent, _number, status, _error, _delay in decided]
 
 
-def _track_endpoint_health(ctx: Context, endpoint: WebhookEndpoint | None, outcome: str, now: datetime) -> None:
+def _record(
+    ctx: Context,
+    conn: SAConnection,
+    sent: Sent,
+    number: int,
+    status: str,
+    error: str | None,
+    delay: float | None,
+    now: datetime,
+) -> None:
+    """The delivery's new state, its attempt row, and the endpoint's health: Core statements, no unit of work."""
+    delivery, result = sent.delivery, sent.result
+    delivered = status == "delivered"
+    conn.execute(
+        _FINISH,
+        {
+            "p_delivery_id": delivery.id,
+            "p_attempt_count": number,
+            "p_status": status,
+            "p_last_error": error,
+            "p_delivered_at": now if delivered else None,
+            "p_remote_id": result.remote_id if delivered and result is not None else None,
+            "p_next_attempt_at": now + timedelta(seconds=delay) if delay is not None else None,
+        },
+    )
+    conn.execute(
+        _RECORD_ATTEMPT,
+        {
+            "p_id": new_id("att"),
+            "p_delivery_id": delivery.id,
+            "p_started_at": sent.started_at or now,
+            "p_duration_ms": sent.duration_ms,
+            "p_request_summary": result.request_summary if result else "not sent",
+            "p_status_code": result.status_code if result else None,
+            "p_response_excerpt": result.excerpt if result else None,
+            "p_outcome": {"pending": "retry"}.get(status, status),
+            "p_error": error,
+        },
+    )
+    if result is not None and delivery.endpoint_id:
+        _track_endpoint_health(ctx, conn, delivery.endpoint_id, result.outcome, now)
+
+
+def _track_endpoint_health(ctx: Context, conn: SAConnection, endpoint_id: str, outcome: str, now: datetime) -> None:
     """410 disables at once; failing without a success for ``endpoint_disable_after_s`` disables too."""
-    if endpoint is None:
-        return
+    endpoint = WebhookEndpoint
+    this = endpoint.id == endpoint_id
     if outcome == "delivered":
-        if endpoint.failing_since is not None:
-            endpoint.failing_since = None
+        conn.execute(update(endpoint).where(this, endpoint.failing_since.is_not(None)).values(failing_since=None))
         return
     if outcome == "gone":
-        endpoint.enabled = False
-        endpoint.disabled_reason = "The endpoint answered 410 Gone. Check the URL with the vendor, then re-enable it."
+        reason = "The endpoint answered 410 Gone. Check the URL with the vendor, then re-enable it."
+        conn.execute(update(endpoint).where(this).values(enabled=False, disabled_reason=reason))
         return
-    if endpoint.failing_since is None:
-        endpoint.failing_since = now
-    elif (now - endpoint.failing_since).total_seconds() > ctx.settings.endpoint_disable_after_s:
-        endpoint.enabled = False
-        endpoint.disabled_reason = (
-            f"Every attempt failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC. Fix the endpoint, "
+    failing_since = conn.scalar(select(endpoint.failing_since).where(this))
+    if failing_since is None:
+        conn.execute(update(endpoint).where(this).values(failing_since=now))
+    elif (now - failing_since).total_seconds() > ctx.settings.endpoint_disable_after_s:
+        reason = (
+            f"Every attempt failed since {failing_since:%Y-%m-%d %H:%M} UTC. Fix the endpoint, "
             "re-enable it and replay its dead deliveries."
         )
+        conn.execute(update(endpoint).where(this).values(enabled=False, disabled_reason=reason))

@@ -7,17 +7,19 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from connectors import registry
 from connectors.sources.base import Notice, new_http
 from core.context import Context
-from core.errors import AuthExpired, RateLimited
+from core.errors import AuthExpired, RateLimited, SourceError
 from core.ids import new_id
 from core.models import Connection, IdentityKey, Lead, Person, RawRecord, utcnow
 from sync import connections, outbox
+from webhooks.event_models import LeadDeleted
 
 log = logging.getLogger(__name__)
+MAX_NOTICE_WAIT_S = 3600.0  # the longest pause between two fetches of a notice the platform refused
 
 
 def complete(ctx: Context, raw_id: str) -> list[str]:
@@ -37,13 +39,20 @@ def complete(ctx: Context, raw_id: str) -> list[str]:
             session.scalars(select(Lead.external_id).where(Lead.connection_id == conn.id, Lead.external_id.in_(wanted)))
         )
     fetched: list[tuple[str, dict[str, Any]]] = []
+    refused: list[str] = []
     http = new_http()
     try:
         for notice in notices:
             if notice.action != "created" or notice.external_id in known:
                 continue
-            for record in plugin.fetch(view, notice, http):
-                fetched.append((plugin.record_id(record), record))
+            try:
+                records = list(plugin.fetch(view, notice, http))
+            except (RateLimited, AuthExpired):
+                raise
+            except SourceError as exc:  # this record only (e.g. Meta 100/33); the notice's others still count
+                refused.append(f"{notice.external_id}: {exc}")
+                continue
+            fetched += [(plugin.record_id(record), record) for record in records]
     except RateLimited as exc:
         mark_rate_limited(ctx, conn.id, exc)
         raise
@@ -54,7 +63,7 @@ def complete(ctx: Context, raw_id: str) -> list[str]:
         http.close()
     if was_unhealthy:
         mark_ok(ctx, conn.id)
-    return _store(ctx, raw_id, conn.id, raw.source, notices, fetched)
+    return _store(ctx, raw_id, conn.id, raw.source, notices, fetched, refused)
 
 
 def _store(
@@ -64,32 +73,67 @@ def _store(
     source: str,
     notices: list[Notice],
     fetched: list[tuple[str, dict[str, Any]]],
+    refused: list[str],
 ) -> list[str]:
     stored: list[str] = []
+    deliveries: list[str] = []
     with ctx.db.transaction() as session:
         raw = session.get(RawRecord, raw_id)
         if raw is None or raw.status != "pending":
             return []  # another worker completed it meanwhile
-        for external_id, record in fetched:
-            child = RawRecord(
-                id=new_id("raw"),
-                connection_id=connection_id,
-                source=source,
-                kind="record",
-                external_id=external_id,
-                body=json.dumps(record, ensure_ascii=False).encode(),
-                content_type="application/json",
-            )
-            session.add(child)
-            stored.append(child.id)
-        deliveries: list[str] = []
-        for notice in notices:
-            if notice.action == "deleted":
-                deliveries += delete_lead(session, connection_id, notice.external_id)
-        raw.status, raw.processed_at = "processed", utcnow()
+        waiting = attempt_failed(ctx, raw, refused) if refused else None
+        if waiting is None:
+            for external_id, record in fetched:
+                child = RawRecord(
+                    id=new_id("raw"),
+                    connection_id=connection_id,
+                    source=source,
+                    kind="record",
+                    external_id=external_id,
+                    body=json.dumps(record, ensure_ascii=False).encode(),
+                    content_type="application/json",
+                )
+                session.add(child)
+                stored.append(child.id)
+            for notice in notices:
+                if notice.action == "deleted":
+                    deliveries += delete_lead(session, connection_id, notice.external_id)
+            raw.status, raw.processed_at = ("failed" if refused else "processed"), utcnow()
+    if waiting:
+        raise SourceError(waiting)  # the worker logs it; the sweeper tries again after ``retry_at``
     for delivery_id in deliveries:
         ctx.dispatch.deliver(delivery_id)
     return stored
+
+
+def attempt_failed(ctx: Context, raw: RawRecord, refused: list[str]) -> str | None:
+    """Count a fetch the platform refused; returns why the notice waits, or ``None`` once it is given up.
+
+    Given up (after ``notice_max_attempts``), the notice is ``failed`` with the reason in words (the admin's
+    connection page and ``/metrics`` show it) and whatever the platform did return is stored as usual."""
+    raw.attempts = (raw.attempts or 0) + 1
+    limit = ctx.settings.notice_max_attempts
+    reason = f"the platform would not return {len(refused)} record(s): {'; '.join(refused)}"
+    if raw.attempts >= limit:
+        raw.error = f"Given up after {raw.attempts} attempts: {reason}"
+        raw.retry_at = None
+        log.warning("notice %s given up after %d attempts", raw.id, raw.attempts)
+        return None
+    wait_s = min(ctx.settings.sweep_grace_s * 2 ** (raw.attempts - 1), MAX_NOTICE_WAIT_S)
+    raw.retry_at = utcnow() + timedelta(seconds=wait_s)
+    raw.error = f"Attempt {raw.attempts} of {limit} failed, next in {wait_s:.0f} s: {reason}"
+    return raw.error
+
+
+def given_up(ctx: Context) -> dict[str, int]:
+    """Notices given up per connection id, for the connection health listing."""
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(RawRecord.connection_id, func.count())
+            .where(RawRecord.kind == "notice", RawRecord.status == "failed")
+            .group_by(RawRecord.connection_id)
+        ).all()
+    return {connection_id: int(count) for connection_id, count in rows}
 
 
 def delete_lead(session: Any, connection_id: str, external_id: str) -> list[str]:
@@ -104,8 +148,8 @@ def delete_lead(session: Any, connection_id: str, external_id: str) -> list[str]
         for field in ("first_name", "last_name", "email", "phone", "city", "postcode", "birth_date"):
             setattr(person, field, None)
         session.execute(delete(IdentityKey).where(IdentityKey.person_id == lead.person_id))
-    data = {"id": lead.id, "person_id": lead.person_id, "source": lead.source, "external_id": lead.external_id}
-    return outbox.emit(session, "lead.deleted", "lead", lead.id, data)
+    data = LeadDeleted(id=lead.id, person_id=lead.person_id, source=lead.source, external_id=lead.external_id)
+    return outbox.emit(session, data.event_type, "lead", lead.id, data.dump())
 
 
 def mark_rate_limited(ctx: Context, connection_id: str, exc: RateLimited) -> None:

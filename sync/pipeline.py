@@ -14,10 +14,12 @@ from core.errors import MappingError
 from core.ids import new_id
 from core.models import Connection, HubSetting, Lead, RawRecord, StageChange, utcnow
 from core.schema import Lead as CanonicalLead
-from mappings import identity, qualify, versions
+from core.schema import LeadStage
+from mappings import consents, identity, qualify, versions
 from mappings.apply import apply_mapping
 from mappings.spec import MappingSpec
 from sync import applications, funnel_counts, notices, outbox, stages
+from webhooks.event_models import LeadCaptured
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +91,8 @@ def forget_rules() -> None:
 
 
 def lead_captured_data(lead: Lead, canonical: CanonicalLead) -> dict[str, object]:
-    """The ``lead.captured`` payload: the canonical lead with our ids."""
-    document = canonical.model_dump(mode="json", exclude_none=True)
-    document.update(id=lead.id, person_id=lead.person_id, stage=lead.stage)
-    return document
+    """The ``lead.captured`` payload: the canonical lead with our ids, built through its event model."""
+    return LeadCaptured.build(canonical, lead.id, lead.person_id, LeadStage(lead.stage)).dump()
 
 
 def _process_once(ctx: Context, raw_id: str) -> Outcome:
@@ -111,6 +111,10 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
                 source=raw.source,
                 connection=connection.name,
                 mapping_version=mapping.version,
+            )
+            # The platform's checkbox keys become the purposes rules and routes ask for (recruiting_contact …).
+            canonical.consents = consents.rename(
+                canonical.consents, consents.effective(connection.platform, connection.settings)
             )
         except (MappingError, ValueError) as exc:
             raw.status, raw.error, raw.processed_at = "failed", str(exc), utcnow()
@@ -155,6 +159,6 @@ def _process_once(ctx: Context, raw_id: str) -> Outcome:
         )
         data = lead_captured_data(lead, canonical)
         deliveries = outbox.emit(session, "lead.captured", "lead", lead.id, data)
-        deliveries += stages.apply_decision(session, lead, qualify.evaluate(rules(ctx), canonical), data)
+        deliveries += stages.apply_decision(session, lead, qualify.evaluate(rules(ctx), canonical), canonical)
         raw.status, raw.lead_id, raw.processed_at = "processed", lead.id, utcnow()
         return Outcome("created", lead.id, tuple(deliveries))

@@ -9,7 +9,10 @@ them commit together, so a crash re-reads at most one batch, which the lead key 
 from __future__ import annotations
 
 import ast
+import copy
 import functools
+import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -17,17 +20,19 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from connectors import registry
 from core.context import Context
 from core.errors import AuthExpired, ConfigurationError, SourceError
 from core.ids import new_id
 from core.models import Connection, Lead, RawRecord, SyncState, utcnow
-from sync import connections, notices
+from sync import cdk_tuning, connections, notices
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -70,11 +75,57 @@ def _import_cdk() -> Any:
     from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
     from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+    cdk_tuning.apply()
+
     root.handlers[:] = handlers
     root.setLevel(level)
     # the CDK logs every request at INFO; ours decides what a worker prints
     logging.getLogger("airbyte").setLevel(max(level, logging.WARNING))
     return models, ConcurrentDeclarativeSource, AirbyteTracedException
+
+
+_MANIFESTS: dict[tuple[str, int], dict[str, Any]] = {}
+_MANIFESTS_LOCK = threading.Lock()
+
+
+def manifest_for(plugin: ModuleType) -> dict[str, Any]:
+    """The connector's manifest as this process runs it: parsed once per file version, with the replacements its
+    ``in_process`` module declares (Python stand-ins for costly Jinja); a fresh copy per source object, because
+    the CDK edits the manifest while resolving it."""
+    path: Path = plugin.MANIFEST
+    key = (str(path), path.stat().st_mtime_ns)
+    with _MANIFESTS_LOCK:
+        base = _MANIFESTS.get(key)
+        if base is None:
+            base = yaml.safe_load(path.read_text(encoding="utf-8"))
+            for pointer, definition in _replacements(plugin).items():
+                _replace(base, pointer, definition, path)
+            _MANIFESTS[key] = base
+    return copy.deepcopy(base)
+
+
+def _replacements(plugin: ModuleType) -> dict[str, Any]:
+    name = f"{plugin.__name__}.in_process"
+    if importlib.util.find_spec(name) is None:
+        return {}
+    return dict(importlib.import_module(name).REPLACEMENTS)
+
+
+def _replace(manifest: dict[str, Any], pointer: str, definition: Any, path: Path) -> None:
+    """Put ``definition`` at a JSON pointer that must exist, so a reshaped manifest fails loudly, not silently."""
+    *parents, leaf = [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
+    node: Any = manifest
+    try:
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        exists = int(leaf) < len(node) if isinstance(node, list) else leaf in node
+    except (KeyError, IndexError, ValueError, TypeError):
+        exists = False
+    if not exists:
+        raise ConfigurationError(
+            f"{path} has nothing at {pointer}, which its in_process module replaces; update REPLACEMENTS there."
+        )
+    node[int(leaf) if isinstance(node, list) else leaf] = copy.deepcopy(definition)
 
 
 def run(ctx: Context, connection_name: str, progress: Callable[[int], None] | None = None) -> PullResult:
@@ -84,7 +135,6 @@ def run(ctx: Context, connection_name: str, progress: Callable[[int], None] | No
     if manifest_path is None:
         raise ConfigurationError(f"{view.platform} cannot be pulled; it only receives pushes.")
     models, Source, TracedError = _import_cdk()
-    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
     config = plugin.source_config(view)
     stream_name: str = plugin.RECORD_STREAM
     with ctx.db.session() as session:
@@ -92,9 +142,9 @@ def run(ctx: Context, connection_name: str, progress: Callable[[int], None] | No
             select(SyncState.state).where(SyncState.connection_id == view.id, SyncState.stream == stream_name)
         )
     state = [models.AirbyteStateMessageSerializer.load(saved)] if saved else []
-    probe = Source(source_config=manifest, config=config)
+    probe = Source(source_config=manifest_for(plugin), config=config)
     catalog = _catalog(models, probe.discover(log, config), stream_name)
-    source = Source(source_config=manifest, config=config, catalog=catalog, state=state)
+    source = Source(source_config=manifest_for(plugin), config=config, catalog=catalog, state=state)
     result = PullResult()
     batch: list[tuple[str, dict[str, Any]]] = []
     stream_errors: list[Any] = []
@@ -163,7 +213,7 @@ def _flush(
     if not batch and state is None:
         return
     ids = [external_id for external_id, _ in batch]
-    stored: list[str] = []
+    rows: list[dict[str, Any]] = []
     with ctx.db.transaction() as session:
         known = set(
             session.scalars(
@@ -183,17 +233,19 @@ def _flush(
                 result.skipped_known += 1
                 continue
             known.add(external_id)
-            raw = RawRecord(
-                id=new_id("raw"),
-                connection_id=connection_id,
-                source=source,
-                kind="record",
-                external_id=external_id,
-                body=json.dumps(record, ensure_ascii=False, default=str).encode(),
-                content_type="application/json",
+            rows.append(
+                {
+                    "id": new_id("raw"),
+                    "connection_id": connection_id,
+                    "source": source,
+                    "kind": "record",
+                    "external_id": external_id,
+                    "body": json.dumps(record, ensure_ascii=False, default=str).encode(),
+                    "content_type": "application/json",
+                }
             )
-            session.add(raw)
-            stored.append(raw.id)
+        if rows:  # one executemany for the batch (column defaults apply), not one ORM object per record
+            session.execute(insert(RawRecord), rows)
         if state is not None:
             row = session.get(SyncState, (connection_id, stream))
             if row is None:
@@ -201,9 +253,9 @@ def _flush(
             else:
                 row.state = state
     batch.clear()
-    result.stored += len(stored)
-    for raw_id in stored:
-        ctx.dispatch.process_raw(raw_id)
+    result.stored += len(rows)
+    for new in rows:
+        ctx.dispatch.process_raw(new["id"])
 
 
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\"]*")
@@ -259,9 +311,8 @@ def check(ctx: Context, connection_name: str) -> str:
 
 def _check_manifest(plugin: Any, view: connections.ConnectionView) -> None:
     models, Source, _traced = _import_cdk()
-    manifest = yaml.safe_load(plugin.MANIFEST.read_text(encoding="utf-8"))
     config = plugin.source_config(view)
-    status = Source(source_config=manifest, config=config).check(log, config)
+    status = Source(source_config=manifest_for(plugin), config=config).check(log, config)
     if status.status != models.Status.SUCCEEDED:
         message = str(status.message or "check failed")
         if "401" in message or "403" in message or "auth" in message.lower() or "token" in message.lower():

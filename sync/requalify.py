@@ -33,10 +33,11 @@ def run(ctx: Context, progress: Callable[[int], None] | None = None) -> dict[str
             for lead in leads:
                 if lead.data.get("deleted"):
                     continue
-                decision = qualify.evaluate(rules, CanonicalLead.model_validate({**lead.data, "stage": lead.stage}))
+                canonical = CanonicalLead.model_validate({**lead.data, "stage": lead.stage})
+                decision = qualify.evaluate(rules, canonical)
                 counts[decision.outcome] += 1
                 before = lead.stage
-                deliveries += stages.apply_decision(session, lead, decision, dict(lead.data))
+                deliveries += stages.apply_decision(session, lead, decision, canonical)
                 counts["moved"] += lead.stage != before
             if progress:
                 progress(len(leads))

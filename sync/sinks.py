@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import requests
 from sqlalchemy import select
@@ -79,15 +80,42 @@ def send(
     view = connections.view(ctx, connection)
     rate, burst = getattr(module, "RATE_LIMIT", (10.0, 10.0))
     key = f"{connection.platform}:{connection.id}"
+    metered = cast(requests.Session, MeteredHTTP(http, lambda: limiter(ctx).acquire(key, rate, burst)))
     if len(items) > 1 and hasattr(module, "send_batch"):
-        limiter(ctx).acquire(key, rate, burst)
-        results: list[SendResult] = module.send_batch(view, items, http)
+        results: list[SendResult] = module.send_batch(view, items, metered)
         return results
-    out = []
-    for item in items:
-        limiter(ctx).acquire(key, rate, burst)
-        out.append(module.send(view, item, http))
-    return out
+    return [module.send(view, item, metered) for item in items]
+
+
+class MeteredHTTP:
+    """A sink's HTTP session that takes a rate-limit token before every call: vendors count calls (a HubSpot
+    batch may be an upsert plus an update), not our batches."""
+
+    def __init__(self, http: requests.Session, take: Callable[[], Any]) -> None:
+        self._http = http
+        self._take = take
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        self._take()
+        return self._http.request(method, url, *args, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._http, name)
 
 
 def after_send(session: Session, delivery: Delivery, result: SendResult) -> None:

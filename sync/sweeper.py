@@ -33,6 +33,8 @@ def sweep(ctx: Context) -> Swept:
             .where(
                 RawRecord.status == "pending",
                 RawRecord.received_at < stale,
+                # a notice the platform refused to complete waits out its back-off (see sync/notices.py)
+                or_(RawRecord.retry_at.is_(None), RawRecord.retry_at < now),
                 # a connection that waits for re-authorisation or out a rate limit is left alone until then
                 Connection.status != "needs_reauth",
                 or_(Connection.rate_limited_until.is_(None), Connection.rate_limited_until < now),

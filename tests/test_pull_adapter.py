@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from connectors import registry
 from core.context import Context
-from core.errors import AuthExpired
+from core.errors import AuthExpired, ConfigurationError
 from core.models import Connection, Lead, RawRecord, SyncState
-from sync import connections, pipeline, pull
+from sync import cdk_tuning, connections, pipeline, pull
 from tests.toy_source import ToyApi
 
 
@@ -81,3 +81,50 @@ def test_no_request_cache_files_are_written(ctx: Context, toy: tuple[ToyApi, str
     finally:
         os.environ.pop("REQUEST_CACHE_PATH", None)
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_replacement_must_point_at_something_in_the_manifest(tmp_path: Any) -> None:
+    manifest: dict[str, Any] = {"definitions": {"flatten": {"type": "AddFields"}}, "streams": [{"a": 1}, {"a": 2}]}
+    pull._replace(manifest, "/definitions/flatten", {"type": "CustomTransformation"}, tmp_path / "m.yaml")
+    pull._replace(manifest, "/streams/1/a", 3, tmp_path / "m.yaml")
+    assert manifest == {"definitions": {"flatten": {"type": "CustomTransformation"}}, "streams": [{"a": 1}, {"a": 3}]}
+    for pointer in ("/definitions/gone", "/streams/2/a", "/streams/x/a", "/nothing/here"):
+        with pytest.raises(ConfigurationError, match="REPLACEMENTS"):
+            pull._replace(manifest, pointer, {}, tmp_path / "m.yaml")
+
+
+def test_each_source_gets_its_own_copy_of_the_cached_manifest() -> None:
+    plugin = registry.get("meta_lead_ads", "source").load()
+    first = pull.manifest_for(plugin)
+    first["definitions"]["flatten"]["class_name"] = "changed.by.Someone"
+    assert pull.manifest_for(plugin)["definitions"]["flatten"]["class_name"].endswith("in_process.Flatten")
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"data": [{"id": 1}, {"id": 2}], "paging": {"next": "x"}}, ["data"]),
+        ({"data": {"list": [{"id": 1}]}}, ["data", "list"]),
+        ({"data": None}, ["data"]),
+        ({"data": {}}, ["data"]),
+        ({"other": []}, ["data"]),
+        ({"data": [1, 2]}, ["data", "0"]),  # a list on the way: dpath's own rules
+        ([{"data": 1}], ["data"]),
+    ],
+)
+def test_the_fast_extractor_path_finds_what_dpath_finds(body: Any, path: list[str]) -> None:
+    import dpath
+
+    assert cdk_tuning.walk(body, path) == dpath.get(body, path, default=[])
+
+
+def test_cached_datetime_parsing_gives_what_strptime_gives() -> None:
+    pull._import_cdk()
+    from airbyte_cdk.sources.declarative.datetime.datetime_parser import DatetimeParser
+
+    parser = DatetimeParser()
+    for value, fmt in [("2026-01-02T14:03:52+0000", "%Y-%m-%dT%H:%M:%S%z"), ("1767362632000", "%ms"), (5, "%s")]:
+        first, again = parser.parse(value, fmt), parser.parse(value, fmt)
+        assert first == again and first.tzinfo is not None
+    with pytest.raises(ValueError):
+        parser.parse("not a time", "%Y-%m-%dT%H:%M:%S%z")

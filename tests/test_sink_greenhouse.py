@@ -4,20 +4,19 @@ whole hand-over: lead → prospect → application with the CV → stage web hoo
 from __future__ import annotations
 
 import base64
-from datetime import UTC
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from connectors.sinks.greenhouse.fake import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_USER_ID, GreenhouseFake
 from connectors.sources.form_webhook import samples
 from core.context import Context
-from core.models import Application, Connection, Delivery, DeliveryAttempt, Event, RemoteRecord, utcnow
+from core.models import Application, Connection, Delivery, DeliveryAttempt, Event, RemoteRecord
 from sync import connections, conversion, delivery, pipeline
 from sync.conversion import Cv
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from tests import sink_helpers
+from tests.sink_helpers import again, capture, form_connection, make_due, wait_s
 
 PDF = b"%PDF-1.4\n% invented CV for tests\n%%EOF\n"
 WEBHOOK_SECRET = "gh-webhook-secret"
@@ -47,50 +46,19 @@ def ats(ctx: Context, live_server: Any, fake: GreenhouseFake) -> str:
 
 @pytest.fixture
 def source(ctx: Context) -> str:
-    return connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
-
-
-def capture(ctx: Context, source: str, submission: dict[str, Any]) -> str:
-    raw_id = inbox.store(ctx, source, "form_webhook", encode(submission), submission["submission_id"])
-    lead_id = pipeline.process(ctx, raw_id).lead_id
-    assert lead_id
-    return lead_id
-
-
-def again(n: int, suffix: str) -> dict[str, Any]:
-    submission = samples.submission(n)
-    submission["submission_id"] = f"{submission['submission_id']}-{suffix}"
-    return submission
+    return form_connection(ctx)
 
 
 def deliveries(ctx: Context) -> list[Delivery]:
-    with ctx.db.session() as session:
-        query = select(Delivery).where(Delivery.sink == "greenhouse").order_by(Delivery.created_at, Delivery.id)
-        return list(session.scalars(query))
-
-
-def make_due(ctx: Context) -> None:
-    with ctx.db.transaction() as session:
-        session.execute(update(Delivery).where(Delivery.status == "pending").values(next_attempt_at=utcnow()))
-
-
-def wait_s(row: Delivery) -> float:
-    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=UTC)
-    return (due - utcnow()).total_seconds()
+    return sink_helpers.deliveries(ctx, "greenhouse")
 
 
 def set_settings(ctx: Context, **values: Any) -> None:
-    with ctx.db.transaction() as session:
-        conn = session.scalar(select(Connection).where(Connection.name == "gh"))
-        assert conn is not None
-        conn.settings = {**conn.settings, **values}
+    sink_helpers.set_settings(ctx, "gh", **values)
 
 
 def connection(ctx: Context) -> Connection:
-    with ctx.db.session() as session:
-        found = session.scalar(select(Connection).where(Connection.name == "gh"))
-    assert found is not None
-    return found
+    return sink_helpers.connection(ctx, "gh")
 
 
 def error(row: Delivery) -> str:
@@ -264,7 +232,7 @@ def test_end_to_end_lead_prospect_application_with_cv_and_a_stage_web_hook(
     hub: Context = app.extensions["leadhub"]
     url = live_server(fake.app()).url
     connections.create(hub, "gh", "greenhouse", settings_for(url), dict(SECRETS))
-    careers = connections.create(hub, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
+    careers = form_connection(hub)
     lead_id = capture(hub, careers, samples.submission(21))
     [qualified] = deliveries(hub)
     assert delivery.attempt(hub, qualified.id) == "delivered"  # → a prospect in Greenhouse

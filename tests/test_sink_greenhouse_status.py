@@ -22,8 +22,7 @@ from core.models import Application, Delivery, RawRecord
 from core.schema import ApplicationStage
 from sync import applications, connections, conversion, delivery, pipeline
 from sync.conversion import Cv
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from tests.sink_helpers import capture, form_connection
 
 FIXTURES = Path(greenhouse.__file__).parent / "fixtures"
 SECRET = "gh-webhook-secret"
@@ -128,10 +127,7 @@ def hub_with_application(ctx: Context, url: str, fake: GreenhouseFake, **setting
         "base_url": url, "token_url": f"{url}/token", "user_id": SANDBOX_USER_ID, "job_ids": {"J-7": 215725},
         "route": {"events": ["application.created"]}, **settings,
     }, {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET, "webhook_secret": SECRET})
-    source = connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
-    submission = samples.submission(50)
-    lead_id = pipeline.process(ctx, inbox.store(ctx, source, "form_webhook", encode(submission))).lead_id
-    assert lead_id
+    lead_id = capture(ctx, form_connection(ctx), samples.submission(50))
     ours = conversion.convert(ctx, lead_id, "J-7", None, Cv("cv.pdf", "application/pdf", b"%PDF-1.4 x"))
     with ctx.db.session() as session:
         delivery_id = session.scalar(select(Delivery.id).where(Delivery.subject_id == ours))

@@ -12,7 +12,7 @@ from connectors.sinks.greenhouse.fake import SANDBOX_API_KEY, SANDBOX_USER_ID, G
 from connectors.sources.form_webhook import samples
 from core.context import Context
 from sync import connections, delivery
-from tests.helpers import SIGNING_SECRET
+from tests.sink_helpers import form_connection
 from tests.test_sink_greenhouse import (
     CAREER_SITE,
     JOB,
@@ -49,7 +49,7 @@ def ats(ctx: Context, live_server: Any, fake: GreenhouseFake) -> str:
 
 @pytest.fixture
 def source(ctx: Context) -> str:
-    return connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
+    return form_connection(ctx)
 
 
 def test_a_qualified_lead_becomes_a_v1_prospect_on_behalf_of_the_user(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC
 from typing import Any
 
 import pytest
@@ -15,10 +13,10 @@ from connectors.sinks.lever.fake import SANDBOX_KEY, LeverFake
 from connectors.sources.form_webhook import samples
 from core.context import Context
 from core.errors import AuthExpired, ConfigurationError
-from core.models import Connection, Delivery, DeliveryAttempt, RemoteRecord, utcnow
-from sync import connections, conversion, delivery, pipeline
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from core.models import Connection, Delivery, DeliveryAttempt, RemoteRecord
+from sync import connections, conversion, delivery
+from tests import sink_helpers
+from tests.sink_helpers import again, capture, form_connection, make_due, wait_s
 
 PDF = b"%PDF-1.4\n% invented CV for tests\n"
 POSTING = "2200dd68-757d-4ed2-a9b7-e1856196b513"
@@ -41,28 +39,11 @@ def ats(ctx: Context, live_server: Any, fake: LeverFake) -> str:
 
 @pytest.fixture
 def source(ctx: Context) -> str:
-    return connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
-
-
-def capture(ctx: Context, source: str, submission: dict[str, Any]) -> str:
-    raw_id = inbox.store(ctx, source, "form_webhook", encode(submission), submission["submission_id"])
-    lead_id = pipeline.process(ctx, raw_id).lead_id
-    assert lead_id
-    return lead_id
-
-
-def again(n: int, suffix: str, campaign: str | None = None) -> dict[str, Any]:
-    submission = samples.submission(n)
-    submission["submission_id"] = f"{submission['submission_id']}-{suffix}"
-    if campaign:
-        submission["utm"]["campaign"] = campaign
-    return submission
+    return form_connection(ctx)
 
 
 def deliveries(ctx: Context, event: str | None = None) -> list[Delivery]:
-    with ctx.db.session() as session:
-        rows = list(session.scalars(select(Delivery).where(Delivery.sink == "lever").order_by(Delivery.created_at)))
-    return [d for d in rows if event is None or json.loads(d.body)["type"] == event]
+    return sink_helpers.deliveries(ctx, "lever", event)
 
 
 def last_error(ctx: Context) -> str:
@@ -75,21 +56,8 @@ def run_pending(ctx: Context) -> None:
             delivery.attempt(ctx, row.id)
 
 
-def make_due(ctx: Context) -> None:
-    with ctx.db.transaction() as session:
-        session.execute(update(Delivery).where(Delivery.status == "pending").values(next_attempt_at=utcnow()))
-
-
-def wait_s(row: Delivery) -> float:
-    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=UTC)
-    return (due - utcnow()).total_seconds()
-
-
 def set_settings(ctx: Context, **values: Any) -> None:
-    with ctx.db.transaction() as session:
-        conn = session.scalar(select(Connection).where(Connection.name == "lever"))
-        assert conn is not None
-        conn.settings = {**conn.settings, **values}
+    sink_helpers.set_settings(ctx, "lever", **values)
 
 
 def remote(ctx: Context, subject_type: str) -> list[str]:

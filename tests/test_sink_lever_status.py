@@ -18,8 +18,7 @@ from core.errors import SignatureInvalid
 from core.models import Application, Event, RawRecord
 from core.schema import ApplicationStage
 from sync import connections, conversion, delivery, pipeline
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from tests.sink_helpers import capture, form_connection
 
 FIXTURES = Path(__file__).resolve().parent.parent / "connectors" / "sinks" / "lever" / "fixtures"
 POSTING = "2200dd68-757d-4ed2-a9b7-e1856196b513"
@@ -40,10 +39,7 @@ def applied(ctx: Context, live_server: Any, fake: LeverFake) -> tuple[str, str]:
     url = live_server(fake.app()).url
     connections.create(ctx, "lever", "lever", {"base_url": url, "perform_as": fake.perform_as},
                        {"api_key": SANDBOX_KEY, "webhook_signature_token": SIGNATURE_TOKEN})
-    source = connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
-    submission = samples.submission(1)
-    lead_id = pipeline.process(ctx, inbox.store(ctx, source, "form_webhook", encode(submission), "s-1")).lead_id
-    assert lead_id
+    lead_id = capture(ctx, form_connection(ctx), samples.submission(1), "s-1")
     application_id = conversion.convert(ctx, lead_id, POSTING, "Pflegefachkraft")
     for delivery_id, _ in list(ctx.dispatch.deliveries):  # type: ignore[attr-defined]
         delivery.attempt(ctx, delivery_id)

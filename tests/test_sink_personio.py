@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,9 @@ from connectors.sinks.personio.fake import CLIENT_ID, CLIENT_SECRET, COMPANY_ID,
 from connectors.sources.form_webhook import samples
 from core.context import Context
 from core.models import Connection, Delivery, DeliveryAttempt, RemoteRecord, utcnow
-from sync import connections, conversion, delivery, pipeline
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from sync import connections, conversion, delivery
+from tests import sink_helpers
+from tests.sink_helpers import capture, form_connection, make_due, wait_s
 
 FIXTURES = Path(__file__).resolve().parent.parent / "connectors" / "sinks" / "personio" / "fixtures"
 PDF = b"%PDF-1.4\n% invented CV for tests\n"
@@ -52,36 +51,21 @@ def ats(ctx: Context, url: str) -> str:
 
 @pytest.fixture
 def source(ctx: Context) -> str:
-    return connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
+    return form_connection(ctx)
 
 
 def convert(ctx: Context, source: str, n: int, job: str = "J-7", cv: bool = True) -> str:
-    submission = samples.submission(n)
-    lead_id = pipeline.process(ctx, inbox.store(ctx, source, "form_webhook", encode(submission),
-                                                submission["submission_id"])).lead_id
-    assert lead_id
+    lead_id = capture(ctx, source, samples.submission(n))
     return conversion.convert(ctx, lead_id, job, "Pflegefachkraft",
                               conversion.Cv("lebenslauf.pdf", "application/pdf", PDF) if cv else None)
 
 
 def deliveries(ctx: Context) -> list[Delivery]:
-    with ctx.db.session() as session:
-        query = select(Delivery).where(Delivery.sink == "personio").order_by(Delivery.created_at)
-        return list(session.scalars(query))
+    return sink_helpers.deliveries(ctx, "personio")
 
 
 def last_error(ctx: Context, n: int = 0) -> str:
     return str(deliveries(ctx)[n].last_error)
-
-
-def make_due(ctx: Context) -> None:
-    with ctx.db.transaction() as session:
-        session.execute(update(Delivery).where(Delivery.status == "pending").values(next_attempt_at=utcnow()))
-
-
-def wait_s(row: Delivery) -> float:
-    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=UTC)
-    return (due - utcnow()).total_seconds()
 
 
 def excerpts(ctx: Context) -> list[str]:

@@ -16,9 +16,8 @@ from connectors.sources.form_webhook import samples
 from core.context import Context
 from core.errors import AuthExpired, ConfigurationError
 from core.models import Application, Event
-from sync import applications, connections, conversion, delivery, pipeline
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from sync import applications, connections, conversion, delivery
+from tests.sink_helpers import capture, form_connection
 
 POSITION = 123456
 
@@ -38,12 +37,10 @@ def delivered(ctx: Context, live_server: Any, fake: PersonioFake) -> list[tuple[
     connections.create(ctx, "personio", "personio",
                        {"base_url": url, "company_id": COMPANY_ID, "phase_map": {"1002": "interview"}},
                        {"access_token": SANDBOX_TOKEN, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
-    source = connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
+    source = form_connection(ctx)
     ours = []
     for n in (1, 2, 3):
-        lead_id = pipeline.process(ctx, inbox.store(ctx, source, "form_webhook", encode(samples.submission(n)),
-                                                    f"s-{n}")).lead_id
-        assert lead_id
+        lead_id = capture(ctx, source, samples.submission(n), f"s-{n}")
         ours.append(conversion.convert(ctx, lead_id, str(POSITION), "Pflegefachkraft"))
     for delivery_id, _ in list(ctx.dispatch.deliveries):  # type: ignore[attr-defined]
         delivery.attempt(ctx, delivery_id)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 import connectors.sinks.salesforce as salesforce
 from connectors.sinks.salesforce.fake import SANDBOX_TOKEN, SalesforceFake
 from connectors.sources.form_webhook import samples
 from core.context import Context
 from core.errors import AuthExpired, ConfigurationError
-from core.models import Connection, Delivery, DeliveryAttempt, RemoteRecord, utcnow
-from sync import connections, delivery, pipeline
-from tests.helpers import SIGNING_SECRET, encode
-from webhooks import inbox
+from core.models import Connection, Delivery, DeliveryAttempt, RemoteRecord
+from sync import connections, delivery
+from tests import sink_helpers
+from tests.sink_helpers import again, capture, form_connection, make_due, wait_s
 
 EXT = "LeadHub_Person_Id__c"
 
@@ -36,47 +35,19 @@ def crm(ctx: Context, live_server: Any, fake: SalesforceFake) -> str:
 
 @pytest.fixture
 def source(ctx: Context) -> str:
-    return connections.create(ctx, "careers", "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id
-
-
-def capture(ctx: Context, source: str, submission: dict[str, Any]) -> None:
-    raw_id = inbox.store(ctx, source, "form_webhook", encode(submission), submission["submission_id"])
-    pipeline.process(ctx, raw_id)
-
-
-def again(n: int, suffix: str) -> dict[str, Any]:
-    submission = samples.submission(n)
-    submission["submission_id"] = f"{submission['submission_id']}-{suffix}"
-    return submission
+    return form_connection(ctx)
 
 
 def deliveries(ctx: Context) -> list[Delivery]:
-    with ctx.db.session() as session:
-        query = select(Delivery).where(Delivery.sink == "salesforce").order_by(Delivery.created_at)
-        return list(session.scalars(query))
-
-
-def make_due(ctx: Context) -> None:
-    with ctx.db.transaction() as session:
-        session.execute(update(Delivery).where(Delivery.status == "pending").values(next_attempt_at=utcnow()))
-
-
-def wait_s(row: Delivery) -> float:
-    due = row.next_attempt_at if row.next_attempt_at.tzinfo else row.next_attempt_at.replace(tzinfo=UTC)
-    return (due - utcnow()).total_seconds()
+    return sink_helpers.deliveries(ctx, "salesforce")
 
 
 def set_settings(ctx: Context, **values: Any) -> None:
-    with ctx.db.transaction() as session:
-        conn = session.scalar(select(Connection).where(Connection.name == "sf"))
-        conn.settings = {**conn.settings, **values}
+    sink_helpers.set_settings(ctx, "sf", **values)
 
 
 def connection(ctx: Context) -> Connection:
-    with ctx.db.session() as session:
-        found = session.scalar(select(Connection).where(Connection.name == "sf"))
-    assert found is not None
-    return found
+    return sink_helpers.connection(ctx, "sf")
 
 
 def test_a_qualified_lead_becomes_a_lead_upserted_by_the_person_id(

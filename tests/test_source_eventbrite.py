@@ -20,6 +20,7 @@ from core.context import Context
 from core.errors import AuthExpired, RateLimited, SignatureInvalid
 from core.models import Connection, Lead, Person, RawRecord
 from sync import connections, pipeline, pull
+from tests import source_parity
 
 FIXTURES = Path(eventbrite.__file__).parent / "fixtures"
 NAME = "karrieretag"
@@ -245,6 +246,16 @@ def test_pulled_and_webhook_fetched_records_have_the_same_shape(hub: Context, fa
         assert fetched == pulled[attendee_id]
         order = Notice(attendee["order_id"], ref=fake.order_url(attendee["order_id"]))
         assert eventbrite.fetch(view, order, http) == [pulled[attendee_id]]
+
+
+def test_in_process_pull_stores_what_the_manifest_jinja_gives_for_every_attendee(hub: Context) -> None:
+    """leadhub's pull swaps the manifest's Jinja AddFields for records.py (in_process.py); as Airbyte runs the
+    manifest it must give the very same records."""
+    pull.run(hub, NAME)
+    pulled = source_parity.stored_records(hub)
+    assert len(pulled) == 8 and source_parity.airbyte_records(hub, NAME) == pulled
+    steps = pull.manifest_for(eventbrite)["definitions"]["attendees"]["transformations"]
+    assert [step["type"] for step in steps] == ["CustomTransformation"]
 
 
 def test_fetch_never_dials_a_host_other_than_the_configured_ones(hub: Context, fake: EventbriteFake) -> None:

@@ -4,9 +4,6 @@ both against the sandbox fake (no Docker: the image tests are skipped)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,26 +14,15 @@ from werkzeug.serving import make_server
 
 from connectors.sources import eventbrite
 from connectors.sources.eventbrite.fake import EventbriteFake
+from tests import airbyte_cli
 
-
-def _register_cdk_markers() -> None:
-    """The suite marks tests ``image_tests``/``requires_creds`` as it is imported; under --strict-markers they
-    must be known first. (To drop once pyproject.toml lists them.)"""
-    config = getattr(pytest.mark, "_config", None)
-    known = "\n".join(config.getini("markers")) if config is not None else ""
-    for line in ("image_tests: builds and runs the connector's Docker image", "requires_creds: needs secrets"):
-        if config is not None and line.split(":")[0] not in known:
-            config.addinivalue_line("markers", line)
-
-
-_register_cdk_markers()
+airbyte_cli.register_cdk_markers()
 
 from airbyte_cdk.test import standard_tests  # noqa: E402
 from airbyte_cdk.test.models import ConnectorTestScenario  # noqa: E402
 from airbyte_cdk.test.standard_tests import pytest_hooks  # noqa: E402
 
 CONNECTOR = Path(eventbrite.__file__).parent
-SDM = Path(sys.executable).parent / "source-declarative-manifest"
 
 
 # The standard suite reads its configs while pytest collects, before any fixture runs, so the fake's socket
@@ -95,37 +81,18 @@ class TestEventbriteStandardSuite(standard_tests.DeclarativeSourceTestSuite):
     test_docker_image_build_and_read = _no_docker(_base.test_docker_image_build_and_read)
 
 
-def _start(verb: str, *args: str, cwd: Path) -> subprocess.Popen[str]:
-    command = [str(SDM), verb, *args, "--manifest-path", str(CONNECTOR / "manifest.yaml")]
-    env = {k: v for k, v in os.environ.items() if k != "REQUEST_CACHE_PATH"}
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _messages(process: subprocess.Popen[str]) -> list[dict[str, Any]]:
-    out, err = process.communicate(timeout=180)
-    assert process.returncode == 0, f"{process.args[1]} exited {process.returncode}: {out[-1500:]} {err[-1500:]}"
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-
 def test_the_cdk_console_script_runs_spec_check_discover_and_read_against_the_fake(tmp_path: Path) -> None:
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(_config(CONNECTOR / "integration_tests" / "config.json")))
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text((CONNECTOR / "integration_tests" / "configured_catalog.json").read_text())
-    # Four independent processes, started together: each pays the CDK's import time.
-    spec = _start("spec", cwd=tmp_path)
-    check = _start("check", "--config", str(config), cwd=tmp_path)
-    discover = _start("discover", "--config", str(config), cwd=tmp_path)
-    read = _start("read", "--config", str(config), "--catalog", str(catalog), cwd=tmp_path)
+    config = _config(CONNECTOR / "integration_tests" / "config.json")
+    run = airbyte_cli.spec_check_discover_read(CONNECTOR, config, tmp_path)
 
-    assert [m["type"] for m in _messages(spec)] == ["SPEC"]
-    status = [m for m in _messages(check) if m["type"] == "CONNECTION_STATUS"]
+    assert [m["type"] for m in run.spec] == ["SPEC"]
+    status = run.of_type("check", "CONNECTION_STATUS")
     assert status[0]["connectionStatus"]["status"] == "SUCCEEDED"
-    [discovered] = [m for m in _messages(discover) if m["type"] == "CATALOG"]
+    [discovered] = run.of_type("discover", "CATALOG")
     streams = {s["name"]: s for s in discovered["catalog"]["streams"]}
     assert set(streams) == {"organizations", "events", "attendees"}
     assert streams["attendees"]["default_cursor_field"] == ["changed"]
-    messages = _messages(read)
+    messages = run.read
     records = [m["record"]["data"] for m in messages if m["type"] == "RECORD"]
     assert len(records) == 8
     assert {r["event_name"] for r in records} == {

@@ -16,6 +16,7 @@ from connectors.sources.linkedin_lead_gen.fake import FakeLinkedIn
 from core.context import Context
 from core.models import Lead, Person, RawRecord
 from sync import connections, pipeline, pull
+from tests import source_parity
 
 FAKE_TODAY = date(2026, 11, 26)  # the fake's calendar for version sunsets; leads are placed relative to the real clock
 NAME = "li-ads"
@@ -163,7 +164,8 @@ def test_consents_attribution_hidden_fields_and_custom_answers_are_mapped(
     shifts = answers["2807430001"]["value"]
     assert set([shifts] if isinstance(shifts, str) else shifts) <= {"Früh", "Spät", "Nacht"}
     assert "email" not in answers and "first_name" not in answers  # contact data lives on the person only
-    consents = {c["purpose"]: c for c in data["consents"]}
+    consents = {c["platform_key"]: c for c in data["consents"]}  # renamed by the LinkedIn consent-purpose defaults
+    assert consents["linkedin_consent_0"]["purpose"] == "recruiting_contact"
     assert consents["linkedin_consent_0"]["granted"] is True
     assert consents["linkedin_consent_0"]["text"].startswith("Ich bin einverstanden")
     assert consents["linkedin_consent_1"]["granted"] is raw["formResponse"]["consentResponses"][1]["accepted"]
@@ -211,3 +213,19 @@ def test_a_recorded_page_flattens_answers_by_predefined_field_and_question_id() 
         "utm_campaign": "pflege-herbst-2026",
     }
     assert newest["consents"][0]["purpose"] == "linkedin_consent_0" and newest["consents"][0]["granted"] is True
+
+
+def test_in_process_pull_stores_what_the_manifest_jinja_gives_for_every_form_version(
+    ctx: Context, linkedin: Sandbox
+) -> None:
+    """leadhub's pull swaps the manifest's Jinja join for flatten.py (in_process.py); as Airbyte runs the manifest
+    it must give the very same records, for every form and version the fake serves (choices, hidden fields,
+    consents given or not)."""
+    for n, form in enumerate(linkedin.fake.forms):
+        linkedin.fake.add_leads(3, at_ms=days_ago_ms(20 - n), form_id=form["id"], version=form["versionId"])
+    pull.run(ctx, NAME)
+    pulled = source_parity.stored_records(ctx)
+    assert len(pulled) == 3 * len(linkedin.fake.forms) and source_parity.airbyte_records(ctx, NAME) == pulled
+    assert any(r["answers"] for r in pulled.values()) and any(r["consents"] for r in pulled.values())
+    definition = pull.manifest_for(linkedin_lead_gen)["definitions"]["flatten"]
+    assert [step["type"] for step in definition] == ["CustomTransformation"]

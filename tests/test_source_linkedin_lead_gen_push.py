@@ -121,7 +121,7 @@ def test_created_notification_is_stored_then_fetched_into_a_lead(ctx: Context, h
         assert lead is not None
         assert lead.platform_lead_key == f"urn:li:leadGenFormResponse:{raw['id']}"
         assert lead.data["attribution"]["utm_campaign"] == "pflege-herbst-2026"
-        assert {c["purpose"] for c in lead.data["consents"]} == {"linkedin_consent_0", "linkedin_consent_1"}
+        assert {c["platform_key"] for c in lead.data["consents"]} == {"linkedin_consent_0", "linkedin_consent_1"}
 
 
 def test_pushed_and_pulled_records_have_the_same_shape(ctx: Context, hub: Hub, dispatcher: Any) -> None:

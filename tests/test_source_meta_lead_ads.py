@@ -26,6 +26,7 @@ from core.errors import AuthExpired
 from core.models import Connection, Lead, RawRecord, SyncState
 from mappings.apply import apply_mapping
 from sync import connections, pipeline, pull
+from tests import source_parity
 
 SCALE = 0.005  # one announced minute lasts 0.3 s on the fake and in the connector
 FORM = "551200000000101"  # 14 seeded leads
@@ -200,7 +201,8 @@ def test_pulled_lead_maps_person_attribution_answers_and_consents(
     }
     assert [a["key"] for a in data["answers"]] == ["berufserfahrung", "schichtbereitschaft"]
     assert data["answers"][0]["label"] == "Wie viele Jahre Berufserfahrung haben Sie?"
-    consents = {c["purpose"]: c for c in data["consents"]}
+    consents = {c["platform_key"]: c for c in data["consents"]}  # renamed by the Meta consent-purpose defaults
+    assert {c["purpose"] for c in data["consents"]} == {"recruiting_contact", "talent_pool"}
     assert consents["kontakt_bewerbung"]["granted"] is True
     assert consents["kontakt_bewerbung"]["text"].startswith("Ich willige ein")
     expected = {r["checkbox_key"]: r["is_checked"] == "1" for r in source["custom_disclaimer_responses"]}
@@ -212,14 +214,24 @@ def test_pulled_lead_maps_person_attribution_answers_and_consents(
 
 
 def test_manifest_flattening_equals_the_python_flattening_for_every_seeded_lead(ctx: Context, fake: MetaFake) -> None:
+    """Three paths, one record: the manifest's Jinja (as Airbyte runs it), leadhub's in-process pull (which swaps
+    that Jinja for record.flatten) and record.flatten after a webhook fetch."""
     pull.run(ctx, "meta")
     client = fake.app().test_client()
     auth = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
     pulled = stored_records(ctx)
+    as_airbyte = source_parity.airbyte_records(ctx, "meta")
+    assert set(as_airbyte) == set(pulled) and len(pulled) == SEEDED
     for lead_id, lead in fake.leads.items():
         form = client.get(f"/v22.0/{lead['form_id']}?fields={record.FORM_FIELDS}", headers=auth).get_json()
         graph_lead = client.get(f"/v22.0/{lead_id}?fields={record.LEAD_FIELDS}", headers=auth).get_json()
-        assert pulled[lead_id] == record.flatten(graph_lead, form), lead_id
+        assert pulled[lead_id] == record.flatten(graph_lead, form) == as_airbyte[lead_id], lead_id
+
+
+def test_in_process_pull_runs_python_in_place_of_the_manifest_jinja() -> None:
+    manifest = pull.manifest_for(meta_lead_ads)
+    assert manifest["definitions"]["flatten"]["class_name"].endswith("meta_lead_ads.in_process.Flatten")
+    assert "AddFields" in meta_lead_ads.MANIFEST.read_text()  # the file itself keeps its Jinja for Airbyte
 
 
 def test_source_config_reads_settings_and_secrets(ctx: Context, fake: MetaFake) -> None:

@@ -145,7 +145,7 @@ def test_a_new_lead_arrives_by_webhook_and_is_fetched_mapped_and_stored(
     assert (
         stored.data["person"]["full_name"] == dict((f["name"], f["values"][0]) for f in lead["field_data"])["full_name"]
     )
-    assert [c["purpose"] for c in stored.data["consents"]] == ["rueckruf"]
+    assert [(c["purpose"], c["platform_key"]) for c in stored.data["consents"]] == [("recruiting_contact", "rueckruf")]
     graph_calls = [path for _, path, _ in fake.requests]
     assert graph_calls == [f"/v22.0/{lead['id']}", "/v22.0/551200000000202"]
 

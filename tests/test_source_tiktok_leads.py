@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from connectors.sources import tiktok_leads
 from connectors.sources.tiktok_leads import record
 from connectors.sources.tiktok_leads.fake import TikTokFake
 from core.context import Context
 from core.errors import AuthExpired, SourceError
 from core.models import Connection, Lead, Person, RawRecord
 from sync import connections, pipeline, pull
+from tests import source_parity
 
 APP_SECRET = "sandbox-app-secret"
 
@@ -201,7 +203,7 @@ def test_pulled_lead_maps_person_attribution_answers_and_consent_like_a_pushed_o
         "ab_wann_können_sie_starten",
     ]
     (consent,) = stored.data["consents"]
-    assert consent["purpose"] == "einwilligung_aufnahme_in_den_talentpool"
+    assert (consent["purpose"], consent["platform_key"]) == ("talent_pool", "einwilligung_aufnahme_in_den_talentpool")
     assert consent["granted"] is (answers["Einwilligung: Aufnahme in den Talentpool"] == "Yes")
     # The manifest's Jinja and record.py flatten alike, so one mapping serves pulled and pushed leads.
     with ctx.db.session() as session:
@@ -209,3 +211,37 @@ def test_pulled_lead_maps_person_attribution_answers_and_consent_like_a_pushed_o
     assert body is not None
     fetched = record.flatten(record.row_from_api(tiktok.lead(lead["lead_id"]) or {}, tiktok.advertiser_id))
     assert json.loads(body) == fetched
+
+
+def test_in_process_pull_stores_what_the_manifest_jinja_gives_for_every_seeded_lead(
+    ctx: Context, tiktok: TikTokFake
+) -> None:
+    """leadhub's pull swaps the manifest's Jinja for record.flatten (in_process.py); as Airbyte runs the manifest
+    it must give the very same records."""
+    tiktok.add_leads(3)
+    pull.run(ctx, "tiktok")
+    pulled = source_parity.stored_records(ctx)
+    assert len(pulled) >= 3 and source_parity.airbyte_records(ctx, "tiktok") == pulled
+    assert pull.manifest_for(tiktok_leads)["streams"][1]["transformations"][0]["type"] == "CustomTransformation"
+
+
+def test_export_downloads_go_to_a_private_directory_not_the_working_directory(
+    ctx: Context, tiktok: TikTokFake, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CDK writes each export CSV (personal data) to a temporary file; in leadhub it must not land in cwd."""
+    import os
+    import stat
+
+    from airbyte_cdk.sources.declarative.extractors import response_to_file_extractor
+
+    tiktok.add_leads(2)
+    monkeypatch.chdir(tmp_path)
+    pull._import_cdk()
+    names = response_to_file_extractor.uuid  # type: ignore[attr-defined]
+    used: list[str] = []
+    name = names.uuid4
+    monkeypatch.setattr(names, "uuid4", lambda: used.append(name()) or used[-1])
+    assert pull.run(ctx, "tiktok").stored >= 2
+    assert used and all(os.path.dirname(path) == names.directory for path in used)  # one file per export
+    assert stat.S_IMODE(os.stat(names.directory).st_mode) == 0o700 and os.listdir(names.directory) == []
+    assert [p for p in tmp_path.iterdir() if p.is_file()] == []  # (./var is the hub's default data dir)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,21 +16,12 @@ from werkzeug.serving import make_server
 
 from connectors.sources import tiktok_leads
 from connectors.sources.tiktok_leads.fake import TikTokFake
+from tests import airbyte_cli
 
 pytest_plugins = ["airbyte_cdk.test.standard_tests.pytest_hooks"]
 
 
-def _register_cdk_markers() -> None:
-    """The suite marks tests ``image_tests``/``requires_creds`` as it is imported; under --strict-markers they
-    must be known first. (To drop once pyproject.toml lists them.)"""
-    config = getattr(pytest.mark, "_config", None)
-    known = "\n".join(config.getini("markers")) if config is not None else ""
-    for line in ("image_tests: builds and runs the connector's Docker image", "requires_creds: needs secrets"):
-        if config is not None and line.split(":")[0] not in known:
-            config.addinivalue_line("markers", line)
-
-
-_register_cdk_markers()
+airbyte_cli.register_cdk_markers()
 _root = logging.getLogger()
 _handlers, _level = list(_root.handlers), _root.level  # importing the CDK replaces the root logger's handlers
 from airbyte_cdk.sources.declarative.async_job.job_orchestrator import AsyncJobOrchestrator  # noqa: E402
@@ -43,7 +31,6 @@ from airbyte_cdk.test.models import ConnectorTestScenario  # noqa: E402
 _root.handlers[:], _root.level = _handlers, _level
 
 CONNECTOR = Path(tiktok_leads.__file__).parent
-SDM = Path(sys.executable).parent / "source-declarative-manifest"
 
 
 def _free_port() -> int:
@@ -106,39 +93,20 @@ class TestTikTokLeadsStandardSuite(standard_tests.DeclarativeSourceTestSuite):
     test_docker_image_build_and_read = _no_docker(_base.test_docker_image_build_and_read)
 
 
-def _start(verb: str, *args: str, cwd: Path) -> subprocess.Popen[str]:
-    command = [str(SDM), verb, *args, "--manifest-path", str(CONNECTOR / "manifest.yaml")]
-    env = {k: v for k, v in os.environ.items() if k != "REQUEST_CACHE_PATH"}
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _messages(process: subprocess.Popen[str]) -> list[dict[str, Any]]:
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, out[-2000:] + err[-2000:]
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-
 def test_the_cdk_console_script_runs_spec_check_discover_and_read_against_the_fake(
     tmp_path: Path, tiktok_sandbox: TikTokFake
 ) -> None:
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(_config(CONNECTOR / "integration_tests" / "config.json")))
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text((CONNECTOR / "integration_tests" / "configured_catalog.json").read_text())
-    # Four independent processes, started together: each pays the CDK's import time, read also one 5 s poll wait.
-    spec = _start("spec", cwd=tmp_path)
-    check = _start("check", "--config", str(config), cwd=tmp_path)
-    discover = _start("discover", "--config", str(config), cwd=tmp_path)
-    read = _start("read", "--config", str(config), "--catalog", str(catalog), cwd=tmp_path)
+    config = _config(CONNECTOR / "integration_tests" / "config.json")
+    # read also waits one 5 s poll of the export task
+    run = airbyte_cli.spec_check_discover_read(CONNECTOR, config, tmp_path, timeout_s=120)
 
-    assert [m["type"] for m in _messages(spec)] == ["SPEC"]  # the script's own spec; ours: TestTikTok….test_spec
-    (status,) = [m for m in _messages(check) if m["type"] == "CONNECTION_STATUS"]
+    assert [m["type"] for m in run.spec] == ["SPEC"]  # the script's own spec; ours: TestTikTok….test_spec
+    (status,) = run.of_type("check", "CONNECTION_STATUS")
     assert status["connectionStatus"]["status"] == "SUCCEEDED"
-    (catalog_message,) = [m for m in _messages(discover) if m["type"] == "CATALOG"]
+    (catalog_message,) = run.of_type("discover", "CATALOG")
     assert sorted(s["name"] for s in catalog_message["catalog"]["streams"]) == ["forms", "leads"]
-    messages = _messages(read)
-    records = [m["record"]["data"] for m in messages if m["type"] == "RECORD"]
+    records = [m["record"]["data"] for m in run.of_type("read", "RECORD")]
     expected = {lead["lead_id"] for lead in tiktok_sandbox.forms[0].leads}
     assert {r["lead_id"] for r in records} == expected
     assert all(r["advertiser_id"] == tiktok_sandbox.advertiser_id and r["fields"]["email"] for r in records)
-    assert set(tmp_path.iterdir()) == {config, catalog}  # the CSV's temporary file is gone, no request cache
+    assert set(tmp_path.iterdir()) == {run.config, run.catalog}  # the CSV's temporary file is gone, no request cache

@@ -12,6 +12,7 @@ from core.errors import ConfigurationError, NotFound
 from core.ids import new_id
 from core.models import WebhookEndpoint, utcnow
 from webhooks import events, signing
+from webhooks.event_models import EndpointTest
 
 ROTATION_OVERLAP = timedelta(hours=24)
 
@@ -77,7 +78,8 @@ def send_test(ctx: Context, endpoint_id: str) -> str:
     now = utcnow()
     event = Event(id=new_id("msg"), type="endpoint.test", subject_type="endpoint", subject_id=endpoint_id,
                   payload={"message": "Test event from leadhub"}, occurred_at=now)
-    body = events.envelope("endpoint.test", now, {"endpoint_id": endpoint_id, "message": "Test event from leadhub"})
+    data = EndpointTest(endpoint_id=endpoint_id, message="Test event from leadhub")
+    body = events.envelope(data.event_type, now, data.dump())
     delivery = Delivery(id=new_id("dlv"), sink="webhook", endpoint_id=endpoint_id, event_id=event.id,
                         subject_type="endpoint", subject_id=endpoint_id, body=body, next_attempt_at=now)
     with ctx.db.transaction() as session:

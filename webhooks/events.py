@@ -1,4 +1,6 @@
-"""The event catalogue: every event type vendors can subscribe to, and the envelope they receive."""
+"""The event catalogue: every event type vendors can subscribe to, and the envelope they receive.
+
+Each type's ``data`` is a model in :mod:`webhooks.event_models`; :mod:`webhooks.event_schemas` publishes them."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ def check_types(types: list[str]) -> list[str]:
 
 
 def subscribed(event_type: str, subscription: list[str]) -> bool:
+    """Whether an endpoint subscribed to ``subscription`` receives ``event_type``."""
     return "*" in subscription or event_type in subscription
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -14,6 +13,7 @@ from connectors.sources import base as sources
 from connectors.sources.base import HandshakeReply, has
 from core.context import Context
 from core.errors import ConfigurationError, InboundRejected, NotFound, PayloadMalformed, PayloadTooLarge
+from core.ttlcache import TTLCache
 from sync import connections
 from webhooks import inbox
 
@@ -28,16 +28,10 @@ class ConnectionCache:
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
-        self._entries: dict[str, tuple[float, connections.ConnectionView]] = {}
+        self._cache: TTLCache[str, connections.ConnectionView] = TTLCache(_CACHE_TTL_S)
 
     def get(self, name: str) -> connections.ConnectionView:
-        hit = self._entries.get(name)
-        now = time.monotonic()
-        if hit and now - hit[0] < _CACHE_TTL_S:
-            return hit[1]
-        conn = connections.find(self._ctx, name)
-        self._entries[name] = (now, conn)
-        return conn
+        return self._cache.get(name, lambda: connections.find(self._ctx, name))
 
 
 def _problem(status: int, title: str, detail: str) -> Any:

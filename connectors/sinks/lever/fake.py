@@ -14,15 +14,14 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from connectors.sinks.fakes import FaultyFake
 from connectors.sinks.lever.fake_store import Account, LeverError, ms, page
 
 SANDBOX_KEY = "lever-sandbox-api-key"  # the fake's own key, not a credential
@@ -36,54 +35,20 @@ DEFAULT_BODIES = {
 }
 
 
-@dataclass
-class Fault:
-    status: int
-    count: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] | None = None
-
-
-class LeverFake:
+class LeverFake(FaultyFake):
     """One Lever account as an API key sees it; ``perform_as`` is the fake's first user."""
 
     def __init__(self, key: str = SANDBOX_KEY, rate: float = 10.0, burst: float = 20.0) -> None:
+        super().__init__()
         self.account = Account()
         self.perform_as = self.account.add_user("Rita Recruiter", "8d49b010-cc6a-4f40-ace5-e86061c677ed")
         self.keys = {key}
         self.rate, self.burst = rate, burst
         self.signature_tokens: dict[str, str] = {}  # per event; SIGNATURE_TOKEN otherwise
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
-        self.faults: list[Fault] = []
-        self.delays: list[tuple[float, str]] = []
         self._tokens, self._filled = burst, time.time()
-        self._offset = 0.0
-        self._outage_until = 0.0
-        self._lock = threading.RLock()
 
-    # -- control from Python -------------------------------------------------------------------------------------
-    def now(self) -> float:
-        return time.time() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        self._offset += seconds
-
-    def fail_next(self, status: int, count: int = 1, headers: dict[str, str] | None = None,
-                  body: dict[str, Any] | None = None) -> None:
-        """Answer the next ``count`` requests with ``status`` in Lever's error envelope."""
-        with self._lock:
-            self.faults.append(Fault(status, count, dict(headers or {}), body))
-
-    def outage(self, seconds: float) -> None:
-        """Every request answers 503 until ``seconds`` have passed on the fake's clock."""
-        self._outage_until = self.now() + seconds
-
-    def delay_next(self, seconds: float, count: int = 1, request_line: str = "") -> None:
-        """The next ``count`` requests (those starting ``request_line``, e.g. ``"POST /v1/opportunities"``) are
-        carried out, then answered only after ``seconds``."""
-        with self._lock:
-            self.delays += [(seconds, request_line)] * count
-
+    # -- control from Python (faults, outages answering 503, delays: connectors/sinks/fakes.py) -----------------
     def throttle(self, rate: float, burst: float, tokens_left: float | None = None) -> None:
         """Reshape the token bucket (Lever's is 10/s with bursts of 20)."""
         with self._lock:
@@ -165,7 +130,7 @@ class LeverFake:
                     payload, status = handler(**kwargs)
                 except LeverError as exc:
                     payload, status, headers = exc.body(), exc.status, exc.headers
-                delay = self._delay(f"{request.method} {request.path}")
+                delay = self.take_delay(f"{request.method} {request.path}")
             response = jsonify(payload)
             response.status_code = status
             response.headers.update(headers)
@@ -175,15 +140,8 @@ class LeverFake:
 
         return view
 
-    def _delay(self, line: str) -> float:
-        for n, (seconds, wanted) in enumerate(self.delays):
-            if line.startswith(wanted):
-                del self.delays[n]
-                return seconds
-        return 0.0
-
     def _gate(self) -> None:
-        if self.now() < self._outage_until:
+        if self.in_outage():
             raise LeverError(503, *DEFAULT_BODIES[503])
         auth = request.authorization
         if auth is None or auth.type != "basic" or auth.username not in self.keys or auth.password:
@@ -194,13 +152,11 @@ class LeverFake:
         if self._tokens < 1:
             raise LeverError(429, *DEFAULT_BODIES[429])
         self._tokens -= 1
-        for fault in self.faults:
-            if fault.count > 0:
-                fault.count -= 1
-                self.faults = [f for f in self.faults if f.count > 0]
-                code, message = DEFAULT_BODIES.get(fault.status, ("BadRequestError", f"fault {fault.status}"))
-                body = fault.body or {"code": code, "message": message}
-                raise LeverError(fault.status, str(body.get("code")), str(body.get("message")), fault.headers)
+        fault = self.take_fault()
+        if fault is not None:
+            code, message = DEFAULT_BODIES.get(fault.status, ("BadRequestError", f"fault {fault.status}"))
+            body = fault.body or {"code": code, "message": message}
+            raise LeverError(fault.status, str(body.get("code")), str(body.get("message")), fault.headers)
 
     def _actor(self) -> str:
         return self.account.actor(request.args.get("perform_as"))

@@ -12,16 +12,15 @@ then 429 for 60 s, no ``Retry-After``. v2 (reads): ``POST /v2/auth/token`` (clie
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from connectors.sinks.fakes import FaultyFake
 from connectors.sinks.personio.fake_store import Company, PersonioError, generic, iso
 
 SANDBOX_TOKEN = "personio-sandbox-recruiting-token"  # noqa: S105 - the fake's own token, not a credential
@@ -36,24 +35,17 @@ DEFAULT_DETAILS = {
 }
 
 
-@dataclass
-class Fault:
-    status: int
-    count: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] | None = None
-
-
 def v2_error(status: int, title: str, details: str) -> dict[str, Any]:
     return {"timestamp": iso(datetime.now(UTC)), "trace_id": str(uuid.uuid4()),
             "errors": [{"title": title, "details": details,
                         "type": f"https://developer.personio.de/reference/errors#{title.lower().replace(' ', '_')}"}]}
 
 
-class PersonioFake:
+class PersonioFake(FaultyFake):
     """One Personio company as its Recruiting API token (and a v2 client) see it."""
 
     def __init__(self, token: str = SANDBOX_TOKEN, company_id: str = COMPANY_ID, limit: int = 20) -> None:
+        super().__init__()
         self.company = Company()
         self.company_id = company_id
         self.tokens = {token}
@@ -63,37 +55,14 @@ class PersonioFake:
         self.api_enabled = True
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []  # method, path, headers, JSON body
         self.queries: list[tuple[str, dict[str, str]]] = []  # path, query arguments
-        self.faults: list[Fault] = []
-        self.delays: list[tuple[float, str]] = []
         self._calls: list[float] = []
         self._cursors: dict[str, tuple[list[dict[str, Any]], int, int]] = {}
         self._blocked_until = 0.0
-        self._offset = 0.0
-        self._outage_until = 0.0
-        self._lock = threading.RLock()
 
-    # -- control from Python -------------------------------------------------------------------------------------
-    def now(self) -> float:
-        return time.time() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        self._offset += seconds
-
-    def fail_next(self, status: int, count: int = 1, headers: dict[str, str] | None = None,
-                  body: dict[str, Any] | None = None) -> None:
-        """Answer the next ``count`` v1 calls with ``status`` (Personio's generic error shape unless ``body``)."""
-        with self._lock:
-            self.faults.append(Fault(status, count, dict(headers or {}), body))
-
-    def outage(self, seconds: float) -> None:
-        """Every call answers 500 until ``seconds`` have passed on the fake's clock."""
-        self._outage_until = self.now() + seconds
-
-    def delay_next(self, seconds: float, count: int = 1, request_line: str = "") -> None:
-        """The next ``count`` calls (those that are ``request_line``, e.g. ``"POST /v1/recruiting/applications"``)
-        are carried out, then answered only after ``seconds``."""
-        with self._lock:
-            self.delays += [(seconds, request_line)] * count
+    # -- control from Python (faults hit v1 calls, outages answer 500, delays: connectors/sinks/fakes.py) -------
+    def delay_matches(self, line: str, wanted: str) -> bool:
+        """A delay names one call exactly (``POST /v1/recruiting/applications`` is not the documents upload)."""
+        return wanted in ("", line)
 
     def revoke(self, token: str = SANDBOX_TOKEN) -> None:
         self.tokens.discard(token)
@@ -148,7 +117,7 @@ class PersonioFake:
                     payload, status = handler(**kwargs)
                 except PersonioError as exc:
                     payload, status, headers = exc.body, exc.status, exc.headers
-                delay = self._delay(f"{request.method} {request.path}")
+                delay = self.take_delay(f"{request.method} {request.path}")
             response = jsonify(payload) if payload is not None else Response(status=status)
             response.status_code = status
             response.headers.update(headers)
@@ -158,15 +127,8 @@ class PersonioFake:
 
         return view
 
-    def _delay(self, line: str) -> float:
-        for n, (seconds, wanted) in enumerate(self.delays):
-            if wanted in ("", line):
-                del self.delays[n]
-                return seconds
-        return 0.0
-
     def _gate_outage(self) -> None:
-        if self.now() < self._outage_until:
+        if self.in_outage():
             raise PersonioError(500, generic(500, *DEFAULT_DETAILS[500]))
 
     def _gate_v1(self) -> None:
@@ -184,12 +146,10 @@ class PersonioFake:
         if now < self._blocked_until:
             raise PersonioError(429, generic(429, *DEFAULT_DETAILS[429]))
         self._calls.append(now)
-        for fault in self.faults:
-            if fault.count > 0:
-                fault.count -= 1
-                self.faults = [f for f in self.faults if f.count > 0]
-                title, detail = DEFAULT_DETAILS.get(fault.status, ("Bad Request", f"fault {fault.status}"))
-                raise PersonioError(fault.status, fault.body or generic(fault.status, title, detail), fault.headers)
+        fault = self.take_fault()
+        if fault is not None:
+            title, detail = DEFAULT_DETAILS.get(fault.status, ("Bad Request", f"fault {fault.status}"))
+            raise PersonioError(fault.status, fault.body or generic(fault.status, title, detail), fault.headers)
 
     def _gate_v2(self) -> None:
         self._gate_outage()

@@ -17,6 +17,10 @@ NAME = "linkedin_lead_gen"
 DESCRIPTION = "LinkedIn Lead Gen Forms: pulled from the Lead Sync API, pushed by signed lead notifications."
 DIRECTION = "source"
 SECRET_FIELDS = ("access_token", "client_secret")
+# LinkedIn consents carry no purpose, only their place on the form: the defaults assume the first checkbox asks to
+# be contacted and the second for the talent pool, as on the sandbox forms. Check this against your forms and set
+# consent_purposes on the connection where it differs (docs/connectors/linkedin_lead_gen.md, "Consents").
+CONSENT_PURPOSES = {"linkedin_consent_0": "recruiting_contact", "linkedin_consent_1": "talent_pool"}
 MANIFEST = Path(__file__).parent / "manifest.yaml"
 RECORD_STREAM = "lead_form_responses"
 

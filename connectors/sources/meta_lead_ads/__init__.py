@@ -18,6 +18,13 @@ NAME = "meta_lead_ads"
 DESCRIPTION = "Facebook/Instagram Lead Ads of one Page: Graph API pull (forms, leads) and leadgen webhooks."
 DIRECTION = "source"
 SECRET_FIELDS = ("access_token", "app_secret", "verify_token")
+# checkbox_key → purpose for the keys of the sandbox forms (docs/connectors/meta_lead_ads.md, "Consents"); a
+# connection's setting consent_purposes replaces this map for its own forms' keys.
+CONSENT_PURPOSES = {
+    "kontakt_bewerbung": "recruiting_contact",
+    "rueckruf": "recruiting_contact",
+    "talentpool": "talent_pool",
+}
 MANIFEST = Path(__file__).parent / "manifest.yaml"
 RECORD_STREAM = "leads"
 NUMERIC_SETTINGS: dict[str, type[int] | type[float]] = {

@@ -63,6 +63,11 @@ def error_for(response: requests.Response, wait_scale: float = 1.0) -> SourceErr
         return RateLimited(message, retry_after_s=regain_minutes(response.headers) * 60 * wait_scale)
     if code in TOKEN_CODES:
         return AuthExpired(f"{message} Create a new Page access token and store it on the connection.")
+    if code == 100 and subcode == 33:
+        return SourceError(
+            f"{message} Meta will not show this lead: it was deleted, or the token's user may not read this form's "
+            "leads (leads_retrieval and a Page role with lead access)."
+        )
     if code == 10 or (isinstance(code, int) and 200 <= code < 300):
         return AuthExpired(f"{message} Grant leads_retrieval and pages_read_engagement, then create a new token.")
     return SourceError(message)

@@ -17,6 +17,12 @@ NAME = "tiktok_leads"
 DESCRIPTION = "TikTok Lead Generation instant forms: export-task pull and lead webhooks (fetched by lead id)."
 DIRECTION = "source"
 SECRET_FIELDS = ("access_token", "app_secret")
+# Opt-in question key → purpose. A form asks for contact with a question labelled "Einwilligung: Kontaktaufnahme";
+# the sandbox form has only the talent-pool opt-in, so its leads stay unqualified (docs/connectors/tiktok_leads.md).
+CONSENT_PURPOSES = {
+    "einwilligung_aufnahme_in_den_talentpool": "talent_pool",
+    "einwilligung_kontaktaufnahme": "recruiting_contact",
+}
 MANIFEST = Path(__file__).parent / "manifest.yaml"
 RECORD_STREAM = "leads"
 
