@@ -137,7 +137,9 @@ class FunnelOut(BaseModel):
     steps: dict[str, int]
     disqualified: int
     rejected: int
-    median_days_to_application: float | None = None
+    median_days_to_application: float | None = Field(
+        None, description="Median days from capture to application, from durations rounded to 0.1 day."
+    )
 
 
 class FunnelReport(BaseModel):

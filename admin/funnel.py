@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Application, FunnelCount
+from core.models import ApplicationCount, ApplicationDuration, FunnelCount
+from sync.application_counts import TENTHS_PER_DAY
 
 LEAD_STEPS = ["captured", "qualified", "activated", "converted"]
 APPLICATION_STEPS = ["received", "in_review", "interview", "offer", "hired"]
@@ -46,18 +46,8 @@ def _lead_counts(session: Session, filters: Filters) -> dict[str | None, dict[st
     query = select(FunnelCount.channel, FunnelCount.stage, func.sum(FunnelCount.count)).group_by(
         FunnelCount.channel, FunnelCount.stage
     )
-    if filters.channel:
-        query = query.where(FunnelCount.channel == filters.channel)
-    if filters.campaign:
-        query = query.where(FunnelCount.campaign == filters.campaign)
-    if filters.form:
-        query = query.where(FunnelCount.form_id == filters.form)
-    if filters.start:  # whole months: the counts are kept per month
-        query = query.where(FunnelCount.month >= filters.start.strftime("%Y-%m"))
-    if filters.end:
-        query = query.where(FunnelCount.month < filters.end.strftime("%Y-%m"))
     out: dict[str | None, dict[str, int]] = {}
-    for channel, stage, count in session.execute(query):
+    for channel, stage, count in session.execute(_filtered(query, FunnelCount, filters)):
         counts = out.setdefault(channel or None, dict.fromkeys([*LEAD_STEPS, "disqualified"], 0))
         rank, n = _LEAD_RANK.get(stage, 0), int(count or 0)
         counts["captured"] += n
@@ -91,52 +81,83 @@ def choices(session: Session) -> dict[str, list[str]]:
     return found
 
 
-def _days(session: Session) -> Any:
-    """Days from the credited capture to the application, computed by the database (no datetimes in Python)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", Application.created_at - Application.first_captured_at) / 86400.0
-    return func.julianday(Application.created_at) - func.julianday(Application.first_captured_at)
-
-
-def _application_rows(session: Session, filters: Filters) -> list[tuple[str | None, str, float]]:
-    """(channel, stage, days from first capture to application) per application, from the credited lead's
-    attribution copied onto the application (no join over the leads)."""
-    query = select(Application.channel, Application.stage, func.coalesce(_days(session), 0.0))
+def _filtered(query: Any, table: Any, filters: Filters) -> Any:
+    """The dashboard's filters on a rollup keyed by capture month, channel, campaign and form."""
     if filters.channel:
-        query = query.where(Application.channel == filters.channel)
+        query = query.where(table.channel == filters.channel)
     if filters.campaign:
-        query = query.where(Application.campaign == filters.campaign)
+        query = query.where(table.campaign == filters.campaign)
     if filters.form:
-        query = query.where(Application.form_id == filters.form)
-    if filters.start:
-        query = query.where(Application.first_captured_at >= filters.start)
-    if filters.end:
-        query = query.where(Application.first_captured_at < filters.end)
-    return [(channel, stage, float(days)) for channel, stage, days in session.execute(query)]
+        query = query.where(table.form_id == filters.form)
+    if filters.start:  # whole months, as the filter form offers them
+        query = query.where(table.month >= filters.start.strftime("%Y-%m"))
+    if filters.end:  # "" is an application without a credited capture: outside any range
+        query = query.where(table.month < filters.end.strftime("%Y-%m"), table.month != "")
+    return query
+
+
+def _application_counts(session: Session, filters: Filters) -> dict[str | None, Counter[str]]:
+    """Applications per channel and stage, from ``application_counts`` (the credited lead's attribution)."""
+    query = select(ApplicationCount.channel, ApplicationCount.stage, func.sum(ApplicationCount.count)).group_by(
+        ApplicationCount.channel, ApplicationCount.stage
+    )
+    out: dict[str | None, Counter[str]] = {}
+    for channel, stage, count in session.execute(_filtered(query, ApplicationCount, filters)):
+        if count:
+            out.setdefault(channel or None, Counter())[stage] += int(count)
+    return out
+
+
+def _durations(session: Session, filters: Filters) -> dict[str | None, Counter[int]]:
+    """Per channel, how many applications took each number of tenths of a day from capture to application."""
+    query = select(
+        ApplicationDuration.channel, ApplicationDuration.tenth_days, func.sum(ApplicationDuration.count)
+    ).group_by(ApplicationDuration.channel, ApplicationDuration.tenth_days)
+    out: dict[str | None, Counter[int]] = {}
+    for channel, tenths, count in session.execute(_filtered(query, ApplicationDuration, filters)):
+        if count:
+            out.setdefault(channel or None, Counter())[int(tenths)] += int(count)
+    return out
+
+
+def median_days(histogram: Counter[int]) -> float | None:
+    """The median of durations kept in tenths of a day (the middle one, or the mean of the middle two)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    lower, upper = (total - 1) // 2, total // 2  # 0-based positions of the middle value(s) in sorted order
+    seen, low_value = 0, None
+    for tenths in sorted(histogram):
+        seen += histogram[tenths]
+        if low_value is None and seen > lower:
+            low_value = tenths
+        if seen > upper:
+            assert low_value is not None
+            return (low_value + tenths) / 2 / TENTHS_PER_DAY
+    raise AssertionError("unreachable: the positions are below the total")
 
 
 def compute(session: Session, filters: Filters) -> tuple[Funnel, list[Funnel]]:
-    """The total funnel and one per channel."""
+    """The total funnel and one per channel, from the lead and application rollups only."""
     leads = _lead_counts(session, filters)
-    apps_by_channel: dict[str | None, list[tuple[str | None, str, float]]] = {}
-    for row in _application_rows(session, filters):
-        apps_by_channel.setdefault(row[0], []).append(row)
-    channels = sorted(set(leads) | set(apps_by_channel), key=lambda c: (c is None, c or ""))
-    per_channel = [_funnel(c or "(none)", leads.get(c, {}), apps_by_channel.get(c, [])) for c in channels]
+    apps = _application_counts(session, filters)
+    durations = _durations(session, filters)
+    channels = sorted(set(leads) | set(apps), key=lambda c: (c is None, c or ""))
+    per_channel = [
+        _funnel(c or "(none)", leads.get(c, {}), apps.get(c, Counter()), durations.get(c, Counter())) for c in channels
+    ]
     total_leads: dict[str, int] = {}
     for counts in leads.values():
         for key, value in counts.items():
             total_leads[key] = total_leads.get(key, 0) + value
-    every_app = [row for rows in apps_by_channel.values() for row in rows]
-    return _funnel("All channels", total_leads, every_app), per_channel
+    every_app, every_duration = sum(apps.values(), Counter[str]()), sum(durations.values(), Counter[int]())
+    return _funnel("All channels", total_leads, every_app, every_duration), per_channel
 
 
-def _funnel(label: str, leads: dict[str, int], apps: list[tuple[str | None, str, float]]) -> Funnel:
+def _funnel(label: str, leads: dict[str, int], by_stage: Counter[str], durations: Counter[int]) -> Funnel:
     funnel = Funnel(label, {s: leads.get(s, 0) for s in LEAD_STEPS}, disqualified=leads.get("disqualified", 0))
-    by_stage = Counter(stage for _, stage, _ in apps)
     for index, step in enumerate(APPLICATION_STEPS):
         funnel.steps[step] = sum(n for stage, n in by_stage.items() if _APP_RANK.get(stage, 0) >= index)
     funnel.rejected = by_stage.get("rejected", 0) + by_stage.get("withdrawn", 0)
-    days = [d for _, _, d in apps]
-    funnel.median_days_to_application = statistics.median(days) if days else None
+    funnel.median_days_to_application = median_days(durations)
     return funnel

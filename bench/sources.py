@@ -672,12 +672,11 @@ def bench_push(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADHUB_")}
     env |= {**settings.as_env(), "PYTHONUNBUFFERED": "1"}
     port = free_port()
-    logs = {name: workdir / f"{name}.log" for name in ("serve", "worker")}
     commands = {
         "serve": [sys.executable, "-m", "sync.cli", "serve", "--host", HOST, "--port", str(port),
                   "--processes", str(args.web_processes), "--threads", str(args.web_threads)],
-        "worker": [sys.executable, "-m", "sync.cli", "worker"],
-    }
+    } | {f"worker{n}": [sys.executable, "-m", "sync.cli", "worker"] for n in range(1, args.workers + 1)}
+    logs = {name: workdir / f"{name}.log" for name in commands}
     processes: dict[str, subprocess.Popen[bytes]] = {}
     results = []
     try:
@@ -773,6 +772,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client-threads", type=int, default=8, help="sender connections")
     parser.add_argument("--web-processes", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes for the webhook latency part")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--profile-child", help=argparse.SUPPRESS)
     parser.add_argument("--fake-url", help=argparse.SUPPRESS)
@@ -805,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs += bench_connector(name, args, workdir)
         if not args.skip_push:
             print(f"\nwebhook → lead latency: {args.rate:g}/s for {args.duration:g} s per source, "
-                  f"serve {args.web_processes}x{args.web_threads} + 1 worker, SQLite", flush=True)
+                  f"serve {args.web_processes}x{args.web_threads} + {args.workers} worker(s), SQLite", flush=True)
             pushes = bench_push(args, workdir)
     if runs:
         rows = print_table(runs)

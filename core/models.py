@@ -440,3 +440,38 @@ class FunnelCount(Base):
         Index("ix_funnel_counts_form_month", "form_id", "month"),
     )
 
+
+class ApplicationCount(Base):
+    """How many applications credited to a capture month, channel, campaign and form stand in each stage: the
+    dashboard reads this, never the applications (kept in step by conversion and every stage change)."""
+
+    __tablename__ = "application_counts"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(50), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (
+        Index("ix_application_counts_campaign_month", "campaign", "month"),
+        Index("ix_application_counts_form_month", "form_id", "month"),
+        Index("ix_application_counts_channel_stage", "channel", "stage", "count"),  # covers the dashboard's sums
+    )
+
+
+class ApplicationDuration(Base):
+    """A histogram of days from the credited capture to the application, in tenths of a day, per capture month,
+    channel, campaign and form: the dashboard's median comes from it (written once, when the application is made)."""
+
+    __tablename__ = "application_durations"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(50), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenth_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (
+        Index("ix_application_durations_campaign_month", "campaign", "month"),
+        Index("ix_application_durations_form_month", "form_id", "month"),
+        Index("ix_application_durations_channel_days", "channel", "tenth_days", "count"),  # no sort, no table read
+    )

@@ -9,7 +9,7 @@ from core.context import Context
 from core.ids import new_id
 from core.models import Application, RemoteRecord, StageChange, utcnow
 from core.schema import APPLICATION_TRANSITIONS, ApplicationStage
-from sync import outbox
+from sync import application_counts, outbox
 from webhooks.event_models import ApplicationStatusChanged
 
 
@@ -30,6 +30,7 @@ def move(session: Session, application: Application, to: ApplicationStage, reaso
             at=now,
         )
     )
+    application_counts.move(session, application, current.value, to.value)
     application.stage, application.stage_changed_at = to.value, now
     data = ApplicationStatusChanged(
         id=application.id,

@@ -13,7 +13,7 @@ from core.errors import NotFound
 from core.ids import new_id
 from core.models import Application, ApplicationLead, Attachment, Job, Lead, Person
 from core.schema import LeadStage
-from sync import outbox, stages
+from sync import application_counts, outbox, stages
 from webhooks.event_models import ApplicationCreated
 
 MAX_CV_BYTES = 10 * 1024 * 1024
@@ -81,6 +81,7 @@ def convert(
         )
         session.add(application)
         session.flush()
+        application_counts.created(session, application)
         for each in leads:
             session.add(ApplicationLead(application_id=application.id, lead_id=each.id))
         files = []
