@@ -514,7 +514,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             bench.start_stand_ins()
             bench.prepare()
-            if args.deliveries:
+            if args.deliveries and worker_counts:
                 throughput_phases(bench, args, worker_counts)
             if rates:
                 latency_phases(bench, args, rates)

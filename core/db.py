@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: SQLite's own busy waiting orders the writers
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +64,73 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+class WriterQueue:
+    """SQLite admits one writer at a time and makes the others poll with growing sleeps (up to 100 ms a try),
+    which left both cores idle while intake requests slept. leadhub's processes queue on an advisory file lock
+    beside the database instead: the kernel wakes the next writer the moment the last one commits. Threads of
+    one process queue on a lock first (a file lock is shared by everything using the same open file)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._threads = threading.RLock()
+        self._depth = 0
+        self._fd = -1
+        self._pid = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._threads:
+            if self._depth == 0:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._threads:
+            if self._fd >= 0 and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd, self._pid = -1, 0
+
+    def _file(self) -> int:
+        if self._pid != os.getpid():  # a forked child needs its own open file: flock belongs to the open file
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+_QUEUES: dict[str, tuple[WriterQueue, int]] = {}  # one per database file and process, with its user count
+_QUEUES_LOCK = threading.Lock()
+
+
+def _join_writer_queue(settings: Settings) -> WriterQueue | None:
+    """The process's queue for this database file (shared, so nested use in one thread stays re-entrant)."""
+    url = settings.database_url
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if fcntl is None or not path or path == ":memory:":
+        return None
+    key = str(Path(path).resolve()) + ".writers"
+    with _QUEUES_LOCK:
+        queue, users = _QUEUES.get(key) or (WriterQueue(Path(key)), 0)
+        _QUEUES[key] = (queue, users + 1)
+    return queue
+
+
+def _leave_writer_queue(queue: WriterQueue) -> None:
+    with _QUEUES_LOCK:
+        for key, (known, users) in list(_QUEUES.items()):
+            if known is queue:
+                if users > 1:
+                    _QUEUES[key] = (known, users - 1)
+                else:
+                    del _QUEUES[key]
+                    known.close()
+
+
 class Database:
     """The engine plus a session factory; passed to whatever needs storage."""
 
@@ -64,11 +138,12 @@ class Database:
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = _join_writer_queue(settings)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits together or not at all."""
-        with self._sessions() as session, session.begin():
+        with self._writer_turn(), self._sessions() as session, session.begin():
             session.connection(execution_options={"sqlite_immediate": True})
             yield session
 
@@ -76,8 +151,15 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """A Core connection in one transaction, for hot paths where the ORM's unit of work costs more than
         the statement (intake stores one row per request)."""
-        with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        with (
+            self._writer_turn(),
+            self.engine.connect().execution_options(sqlite_immediate=True) as conn,
+            conn.begin(),
+        ):
             yield conn
+
+    def _writer_turn(self) -> AbstractContextManager[None]:
+        return self._writers.turn() if self._writers else nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -87,3 +169,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writers is not None:
+            _leave_writer_queue(self._writers)
+            self._writers = None

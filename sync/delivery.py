@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,6 +109,10 @@ _RECORD_ATTEMPT = insert(DeliveryAttempt).values(
     outcome=bindparam("p_outcome"),
     error=bindparam("p_error"),
 )
+_CONNECTION_OF = select(Delivery.connection_id).where(Delivery.id == bindparam("p_delivery_id"))
+_IS_CLAIMABLE = select(Delivery.id).where(Delivery.id == bindparam("p_delivery_id"), _CLAIMABLE)
+_BATCH_LOCKS: dict[str, threading.Lock] = {}
+_BATCH_LOCKS_GUARD = threading.Lock()
 _ENDPOINT = select(
     WebhookEndpoint.name,
     WebhookEndpoint.url,
@@ -151,13 +157,50 @@ class Sent:
 def attempt(ctx: Context, delivery_id: str) -> str | None:
     """One attempt of one delivery (and of the others batched with it); returns this delivery's new status,
     or ``None`` if another worker holds it."""
+    with ctx.db.engine.connect() as conn:
+        connection_id = conn.execute(_CONNECTION_OF, {"p_delivery_id": delivery_id}).scalar()
+    if connection_id is not None:
+        return _attempt_sink(ctx, delivery_id, connection_id)
     claimed = _claim(ctx, _CLAIM_ONE, delivery_id=delivery_id)
     if not claimed:
         return None
-    delivery = claimed[0]
-    if delivery.connection_id:
-        return _finish(ctx, _send_to_sink(ctx, delivery))[0]
-    return _finish(ctx, [_send_to_endpoint(ctx, delivery)])[0]
+    return _finish(ctx, [_send_to_endpoint(ctx, claimed[0])])[0]
+
+
+def _attempt_sink(ctx: Context, delivery_id: str, connection_id: str) -> str | None:
+    """A batching sink sends one batch per connection at a time from this process, and takes the rate-limit
+    token *before* it claims: what falls due while it waits joins the batch, so a backlog drains in a few
+    large calls instead of many small ones queued behind the limit."""
+    with ctx.db.session() as session:
+        connection = session.get(Connection, connection_id)
+    if connection is None:
+        claimed = _claim(ctx, _CLAIM_ONE, delivery_id=delivery_id)
+        return (
+            _finish(ctx, [Sent(claimed[0], None, "dead", "Its sink connection was deleted.")])[0] if claimed else None
+        )
+    plugin = sinks.plugin(connection.platform)
+    limit = int(getattr(plugin, "BATCH_SIZE", 1))
+    if limit <= 1:
+        claimed = _claim(ctx, _CLAIM_ONE, delivery_id=delivery_id)
+        return _finish(ctx, _send_to_sink(ctx, connection, plugin, claimed))[0] if claimed else None
+    with _batch_turn(connection.id):
+        with ctx.db.engine.connect() as conn:  # taken by the batch before ours? then no token is spent on it
+            if not conn.execute(_IS_CLAIMABLE, {"p_delivery_id": delivery_id, "p_now": utcnow()}).scalar():
+                return None
+        sinks.take_token(ctx, plugin, connection)
+        claimed = _claim(ctx, _CLAIM_ONE, delivery_id=delivery_id)
+        if not claimed:
+            return None
+        claimed += _claim_more(ctx, connection.id, delivery_id, limit - 1)
+        return _finish(ctx, _send_to_sink(ctx, connection, plugin, claimed, prepaid=1))[0]
+
+
+@contextmanager
+def _batch_turn(connection_id: str) -> Iterator[None]:
+    with _BATCH_LOCKS_GUARD:
+        lock = _BATCH_LOCKS.setdefault(connection_id, threading.Lock())
+    with lock:
+        yield
 
 
 def _secret(ctx: Context, encrypted: str) -> str:
@@ -195,20 +238,13 @@ def _send_to_endpoint(ctx: Context, delivery: Delivery) -> Sent:
     return Sent(delivery, result, duration_ms=(time.perf_counter() - started) * 1000, started_at=started_at)
 
 
-def _send_to_sink(ctx: Context, delivery: Delivery) -> list[Sent]:
-    """This delivery first, then as many other due ones of the same connection as the sink takes in one call."""
-    with ctx.db.session() as session:
-        connection = session.get(Connection, delivery.connection_id)
-    if connection is None:
-        return [Sent(delivery, None, "dead", "Its sink connection was deleted.")]
-    plugin = sinks.plugin(connection.platform)
-    batch = [delivery]
-    limit = int(getattr(plugin, "BATCH_SIZE", 1))
-    if limit > 1:
-        batch += _claim_more(ctx, connection.id, delivery.id, limit - 1)
+def _send_to_sink(
+    ctx: Context, connection: Connection, plugin: Any, batch: list[Delivery], prepaid: int = 0
+) -> list[Sent]:
+    """One call (or one per delivery) to the sink for the claimed deliveries."""
     started_at, started = utcnow(), time.perf_counter()
     try:
-        results = sinks.send(ctx, plugin, connection, batch, _http())
+        results = sinks.send(ctx, plugin, connection, batch, _http(), prepaid)
     except ConfigurationError as exc:
         return [Sent(d, None, "dead", f"Not sent: {exc}") for d in batch]
     duration_ms = (time.perf_counter() - started) * 1000 / len(batch)

@@ -14,7 +14,7 @@ from connectors import registry
 from connectors.sinks.base import File, Item, SendResult
 from core.context import Context
 from core.ids import new_id
-from core.models import Attachment, Connection, Delivery, RemoteRecord, utcnow
+from core.models import Application, Attachment, Connection, Delivery, RemoteRecord, utcnow
 from sync import connections
 from sync.ratelimit import RateLimiter
 
@@ -71,16 +71,26 @@ def _items(session: Session, connection_id: str, batch: list[Delivery]) -> list[
     return items
 
 
+def take_token(ctx: Context, module: Any, connection: Connection) -> float:
+    """Wait for one call's worth of the account's rate limit; returns the seconds waited."""
+    rate, burst = getattr(module, "RATE_LIMIT", (10.0, 10.0))
+    return limiter(ctx).acquire(f"{connection.platform}:{connection.id}", rate, burst)
+
+
 def send(
-    ctx: Context, module: Any, connection: Connection, batch: list[Delivery], http: requests.Session
+    ctx: Context,
+    module: Any,
+    connection: Connection,
+    batch: list[Delivery],
+    http: requests.Session,
+    prepaid: int = 0,
 ) -> list[SendResult]:
-    """One call for the batch when the sink batches, else one call per delivery, each within the rate limit."""
+    """One call for the batch when the sink batches, else one call per delivery, each within the rate limit
+    (``prepaid``: tokens the caller already took for the first calls)."""
     with ctx.db.session() as session:
         items = _items(session, connection.id, batch)
     view = connections.view(ctx, connection)
-    rate, burst = getattr(module, "RATE_LIMIT", (10.0, 10.0))
-    key = f"{connection.platform}:{connection.id}"
-    metered = cast(requests.Session, MeteredHTTP(http, lambda: limiter(ctx).acquire(key, rate, burst)))
+    metered = cast(requests.Session, MeteredHTTP(http, lambda: take_token(ctx, module, connection), prepaid))
     if len(items) > 1 and hasattr(module, "send_batch"):
         results: list[SendResult] = module.send_batch(view, items, metered)
         return results
@@ -91,12 +101,16 @@ class MeteredHTTP:
     """A sink's HTTP session that takes a rate-limit token before every call: vendors count calls (a HubSpot
     batch may be an upsert plus an update), not our batches."""
 
-    def __init__(self, http: requests.Session, take: Callable[[], Any]) -> None:
+    def __init__(self, http: requests.Session, take: Callable[[], Any], prepaid: int = 0) -> None:
         self._http = http
         self._take = take
+        self._prepaid = prepaid
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
-        self._take()
+        if self._prepaid:
+            self._prepaid -= 1
+        else:
+            self._take()
         return self._http.request(method, url, *args, **kwargs)
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
@@ -144,6 +158,10 @@ def after_send(session: Session, delivery: Delivery, result: SendResult) -> None
                 )
             elif row.remote_id != result.remote_id:
                 row.remote_id, row.remote_kind, row.updated_at = result.remote_id, result.remote_kind, utcnow()
+        if result.remote_subject == "application" and delivery.subject_type == "application":
+            application = session.get(Application, delivery.subject_id)
+            if application is not None and application.remote_id != result.remote_id:  # the lineage's ATS id
+                application.remote_id, application.ats_connection_id = result.remote_id, delivery.connection_id
     if result.outcome == "auth":
         connection = session.get(Connection, delivery.connection_id)
         if connection is not None:

@@ -151,6 +151,7 @@ def test_a_meta_lead_travels_to_hubspot_and_into_greenhouse_and_its_stages_come_
     assert any(t == "hubspot → crm" and f"remote id {contact['id']}" in d for _, t, d in entries)
     assert any(t == "greenhouse → gh" and f"remote id {theirs['id']}" in d for _, t, d in entries)
     assert ("application", "Application (Meta Lead Ads)") in {(k, t) for k, t, _ in entries}
+    assert any(k == "application" and f"ATS id {theirs['id']}" in d for k, _, d in entries)
     stage_titles = [t for k, t, _ in entries if k == "stage"]
     for move in ("lead new → captured", "lead captured → qualified", "lead qualified → activated",
                  "lead activated → converted", "application received → interview", "application interview → hired"):
