@@ -119,7 +119,8 @@ def _page(conn: Connection, status: int = 200, consent_text: str | None = None, 
         conn=conn,
         recent=recent,
         module=module,
-        can_pull=getattr(module, "MANIFEST", None) is not None,
+        can_pull=getattr(module, "MANIFEST", None) is not None
+        or any(callable(getattr(module, f, None)) for f in ("poll_progress", "poll_statuses")),
         hook_url=url_for("hooks.receive", source=conn.platform, connection=conn.name, _external=True)
         if conn.direction == "source"
         else None,

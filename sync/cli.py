@@ -317,11 +317,10 @@ def sync_cmd(connection: str) -> None:
     settings = _settings()
     ctx, _dispatcher = tasks.build(settings)
     _ensure_schema(ctx)
-    from sync import applications, connections
+    from sync import activation, connections
 
-    if connections.find(ctx, connection).direction == "sink":
-        moved = applications.poll(ctx, connection)
-        click.echo(f"{moved} applications moved to a new stage.")
+    if connections.find(ctx, connection).direction == "sink":  # read back: CRM progress, ATS statuses
+        click.echo(activation.poll_sink(ctx, connection))
         return
     with Counter(f"Syncing {connection}") as counter:
         result = pull.run(ctx, connection, progress=counter.add)

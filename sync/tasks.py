@@ -10,7 +10,7 @@ from core.context import Context
 from core.errors import SourceError
 from core.queue import make_huey
 from core.settings import Settings
-from sync import delivery, pipeline, pull
+from sync import activation, connections, delivery, pipeline, pull
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,10 @@ class HueyDispatcher:
         @huey.task(name="pull_connection")
         def pull_connection(name: str) -> None:
             try:
-                pull.run(self.ctx, name)
+                if connections.find(self.ctx, name).direction == "sink":  # a sink's "sync" reads progress back
+                    log.info("sync of %s: %s", name, activation.poll_sink(self.ctx, name))
+                else:
+                    pull.run(self.ctx, name)
             except SourceError as exc:
                 log.warning("sync of %s stopped: %s", name, exc)
 

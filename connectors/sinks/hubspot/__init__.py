@@ -15,6 +15,7 @@ from connectors.sinks.base import Item, SendResult
 from connectors.sinks.hubspot import setup as _setup
 from connectors.sinks.hubspot.batch import Send
 from connectors.sinks.hubspot.client import Api, flag
+from connectors.sinks.hubspot.progress import Progress, poll_progress
 from core.errors import LeadhubError
 
 NAME = "hubspot"
@@ -26,6 +27,8 @@ BATCH_SIZE = 100
 # HubSpot allows 100 (Free/Starter) to 190 requests per rolling 10 s per portal, shared by every app on it:
 # leadhub takes at most 5/s with bursts of 25, i.e. ≤ 75 per 10 s, and leaves room for the portal's other apps.
 RATE_LIMIT = (5.0, 25.0)
+
+__all__ = ["Progress", "check", "poll_progress", "send", "send_batch", "setup"]
 
 
 def send(conn: Any, item: Item, http: requests.Session) -> SendResult:

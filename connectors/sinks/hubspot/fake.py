@@ -101,6 +101,11 @@ class HubSpotFake:
         with self._lock:
             return [dict(c["properties"], id=c["id"]) for c in self.portal.contacts.values()]
 
+    def change(self, contact_id: str, **properties: str) -> dict[str, Any]:
+        """A recruiter edits a contact in HubSpot (e.g. ``hs_lead_status="IN_PROGRESS"``), at the fake's clock."""
+        with self._lock:
+            return dict(self.portal.update(contact_id, properties, self.now())["properties"])
+
     def calls(self, suffix: str) -> list[Any]:
         """Bodies of the requests whose path ends with ``suffix``."""
         return [body for _, path, body in self.requests if path.endswith(suffix)]
