@@ -109,19 +109,35 @@ _RECORD_ATTEMPT = insert(DeliveryAttempt).values(
     outcome=bindparam("p_outcome"),
     error=bindparam("p_error"),
 )
-_CONNECTION_OF = select(Delivery.connection_id).where(Delivery.id == bindparam("p_delivery_id"))
 _IS_CLAIMABLE = select(Delivery.id).where(Delivery.id == bindparam("p_delivery_id"), _CLAIMABLE)
 _BATCH_LOCKS: dict[str, threading.Lock] = {}
 _BATCH_LOCKS_GUARD = threading.Lock()
-_ENDPOINT = select(
-    WebhookEndpoint.name,
-    WebhookEndpoint.url,
-    WebhookEndpoint.enabled,
-    WebhookEndpoint.disabled_reason,
-    WebhookEndpoint.secret_encrypted,
-    WebhookEndpoint.previous_secret_encrypted,
-    WebhookEndpoint.previous_secret_expires_at,
-).where(WebhookEndpoint.id == bindparam("p_endpoint_id"))
+_TARGET = (
+    select(
+        Delivery.connection_id,
+        WebhookEndpoint.name,
+        WebhookEndpoint.url,
+        WebhookEndpoint.enabled,
+        WebhookEndpoint.disabled_reason,
+        WebhookEndpoint.failing_since,
+        WebhookEndpoint.secret_encrypted,
+        WebhookEndpoint.previous_secret_encrypted,
+        WebhookEndpoint.previous_secret_expires_at,
+    )
+    .outerjoin(WebhookEndpoint, WebhookEndpoint.id == Delivery.endpoint_id)
+    .where(Delivery.id == bindparam("p_delivery_id"))
+)
+_THIS_ENDPOINT = WebhookEndpoint.id == bindparam("p_endpoint_id")
+_ENDPOINT_HEALTHY = (
+    update(WebhookEndpoint)
+    .where(_THIS_ENDPOINT, WebhookEndpoint.failing_since.is_not(None))
+    .values(failing_since=None)
+)
+_ENDPOINT_FAILING_SINCE = select(WebhookEndpoint.failing_since).where(_THIS_ENDPOINT)
+_ENDPOINT_FAILING = update(WebhookEndpoint).where(_THIS_ENDPOINT).values(failing_since=bindparam("p_failing_since"))
+_ENDPOINT_DISABLE = (
+    update(WebhookEndpoint).where(_THIS_ENDPOINT).values(enabled=False, disabled_reason=bindparam("p_reason"))
+)
 
 
 def _claim(ctx: Context, statement: Any, **params: Any) -> list[Delivery]:
@@ -152,19 +168,22 @@ class Sent:
     forced_error: str | None = None
     duration_ms: float = 0.0
     started_at: datetime | None = None
+    endpoint_failing: bool = True  # as read before sending; a success then clears it (else nothing to write)
 
 
 def attempt(ctx: Context, delivery_id: str) -> str | None:
     """One attempt of one delivery (and of the others batched with it); returns this delivery's new status,
     or ``None`` if another worker holds it."""
-    with ctx.db.engine.connect() as conn:
-        connection_id = conn.execute(_CONNECTION_OF, {"p_delivery_id": delivery_id}).scalar()
-    if connection_id is not None:
-        return _attempt_sink(ctx, delivery_id, connection_id)
+    with ctx.db.engine.connect() as conn:  # one read says where it goes and, for an endpoint, how to sign
+        target = conn.execute(_TARGET, {"p_delivery_id": delivery_id}).first()
+    if target is None:
+        return None
+    if target.connection_id is not None:
+        return _attempt_sink(ctx, delivery_id, target.connection_id)
     claimed = _claim(ctx, _CLAIM_ONE, delivery_id=delivery_id)
     if not claimed:
         return None
-    return _finish(ctx, [_send_to_endpoint(ctx, claimed[0])])[0]
+    return _finish(ctx, [_send_to_endpoint(ctx, claimed[0], target)])[0]
 
 
 def _attempt_sink(ctx: Context, delivery_id: str, connection_id: str) -> str | None:
@@ -215,12 +234,8 @@ def _secret(ctx: Context, encrypted: str) -> str:
     return secret
 
 
-def _send_to_endpoint(ctx: Context, delivery: Delivery) -> Sent:
-    endpoint = None
-    if delivery.endpoint_id:
-        with ctx.db.engine.connect() as conn:
-            endpoint = conn.execute(_ENDPOINT, {"p_endpoint_id": delivery.endpoint_id}).first()
-    if endpoint is None:
+def _send_to_endpoint(ctx: Context, delivery: Delivery, endpoint: Any) -> Sent:
+    if endpoint.url is None:
         return Sent(delivery, None, "dead", "Its webhook endpoint was deleted.")
     if not endpoint.enabled:
         return Sent(delivery, None, "dead", f"Endpoint {endpoint.name} is disabled: {endpoint.disabled_reason}")
@@ -235,7 +250,13 @@ def _send_to_endpoint(ctx: Context, delivery: Delivery) -> Sent:
     result = webhook_sink.send(
         _http(), endpoint.url, delivery.event_id or delivery.id, delivery.body, secrets, ctx.settings.delivery_timeout_s
     )
-    return Sent(delivery, result, duration_ms=(time.perf_counter() - started) * 1000, started_at=started_at)
+    return Sent(
+        delivery,
+        result,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        started_at=started_at,
+        endpoint_failing=endpoint.failing_since is not None,
+    )
 
 
 def _send_to_sink(
@@ -342,26 +363,27 @@ def _record(
         },
     )
     if result is not None and delivery.endpoint_id:
-        _track_endpoint_health(ctx, conn, delivery.endpoint_id, result.outcome, now)
+        _track_endpoint_health(ctx, conn, delivery.endpoint_id, sent, now)
 
 
-def _track_endpoint_health(ctx: Context, conn: SAConnection, endpoint_id: str, outcome: str, now: datetime) -> None:
+def _track_endpoint_health(ctx: Context, conn: SAConnection, endpoint_id: str, sent: Sent, now: datetime) -> None:
     """410 disables at once; failing without a success for ``endpoint_disable_after_s`` disables too."""
-    endpoint = WebhookEndpoint
-    this = endpoint.id == endpoint_id
-    if outcome == "delivered":
-        conn.execute(update(endpoint).where(this, endpoint.failing_since.is_not(None)).values(failing_since=None))
+    assert sent.result is not None
+    this = {"p_endpoint_id": endpoint_id}
+    if sent.result.outcome == "delivered":
+        if sent.endpoint_failing:
+            conn.execute(_ENDPOINT_HEALTHY, this)
         return
-    if outcome == "gone":
+    if sent.result.outcome == "gone":
         reason = "The endpoint answered 410 Gone. Check the URL with the vendor, then re-enable it."
-        conn.execute(update(endpoint).where(this).values(enabled=False, disabled_reason=reason))
+        conn.execute(_ENDPOINT_DISABLE, {**this, "p_reason": reason})
         return
-    failing_since = conn.scalar(select(endpoint.failing_since).where(this))
+    failing_since = conn.execute(_ENDPOINT_FAILING_SINCE, this).scalar()
     if failing_since is None:
-        conn.execute(update(endpoint).where(this).values(failing_since=now))
+        conn.execute(_ENDPOINT_FAILING, {**this, "p_failing_since": now})
     elif (now - failing_since).total_seconds() > ctx.settings.endpoint_disable_after_s:
         reason = (
             f"Every attempt failed since {failing_since:%Y-%m-%d %H:%M} UTC. Fix the endpoint, "
             "re-enable it and replay its dead deliveries."
         )
-        conn.execute(update(endpoint).where(this).values(enabled=False, disabled_reason=reason))
+        conn.execute(_ENDPOINT_DISABLE, {**this, "p_reason": reason})
