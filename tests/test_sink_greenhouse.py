@@ -25,7 +25,7 @@ CAREER_SITE = 7  # the fake's source "Career site"
 
 
 def settings_for(url: str, **extra: Any) -> dict[str, Any]:
-    return {"base_url": url, "token_url": f"{url}/token", "user_id": SANDBOX_USER_ID, "timeout_s": 0.5,
+    return {"base_url": url, "token_url": f"{url}/token", "user_id": SANDBOX_USER_ID, "timeout_s": 2.0,
             "source_ids": {"form_webhook": CAREER_SITE}, "job_ids": {"J-7": JOB}, **extra}
 
 
@@ -183,9 +183,9 @@ def test_a_create_that_timed_out_is_found_by_the_retry_not_made_twice(
     ctx: Context, source: str, ats: str, fake: GreenhouseFake
 ) -> None:
     capture(ctx, source, samples.submission(12))
-    fake.delay_next(1.5, path="/v3/prospects")  # created, but the answer comes after the 0.5 s timeout
+    fake.delay_next(3.0, path="/v3/prospects")  # created, but the answer comes after the 2 s timeout
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "pending"
-    assert "did not answer within 0.5 s" in error(deliveries(ctx)[0])
+    assert "did not answer within 2 s" in error(deliveries(ctx)[0])
     assert len(fake.people()) == 1
     make_due(ctx)
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "delivered"
@@ -304,7 +304,7 @@ def test_an_application_create_that_timed_out_is_not_made_twice(
 ) -> None:
     set_settings(ctx, route={"events": ["application.created"]})
     row = convert(ctx, capture(ctx, source, samples.submission(31)))
-    fake.delay_next(1.5, path="/v3/candidates")
+    fake.delay_next(3.0, path="/v3/candidates")
     assert delivery.attempt(ctx, row.id) == "pending"
     make_due(ctx)
     assert delivery.attempt(ctx, row.id) == "delivered"
@@ -320,7 +320,7 @@ def test_a_prospect_conversion_that_timed_out_is_found_converted_by_the_retry(
     lead_id = capture(ctx, source, samples.submission(32))
     delivery.attempt(ctx, deliveries(ctx)[0].id)
     row = convert(ctx, lead_id)
-    fake.delay_next(1.5, path="/convert_to_candidate")
+    fake.delay_next(3.0, path="/convert_to_candidate")
     assert delivery.attempt(ctx, row.id) == "pending"
     make_due(ctx)
     assert delivery.attempt(ctx, row.id) == "delivered"

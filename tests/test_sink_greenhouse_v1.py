@@ -41,7 +41,7 @@ def fake() -> GreenhouseFake:
 def ats(ctx: Context, live_server: Any, fake: GreenhouseFake) -> str:
     url: str = live_server(fake.app()).url
     connections.create(ctx, "gh", "greenhouse", {
-        "api_version": "v1", "base_url": url, "user_id": SANDBOX_USER_ID, "timeout_s": 0.5,
+        "api_version": "v1", "base_url": url, "user_id": SANDBOX_USER_ID, "timeout_s": 2.0,
         "source_ids": {"form_webhook": CAREER_SITE}, "job_ids": {"J-7": JOB},
     }, dict(V1_SECRETS))
     return url
@@ -110,7 +110,7 @@ def test_a_v1_create_that_timed_out_is_found_by_email_on_the_retry(
 ) -> None:
     set_settings(ctx, route={"events": ["application.created"]})
     row = convert(ctx, capture(ctx, source, samples.submission(64)))
-    fake.delay_next(1.5, path="/v1/candidates")
+    fake.delay_next(3.0, path="/v1/candidates")
     assert delivery.attempt(ctx, row.id) == "pending"
     make_due(ctx)
     assert delivery.attempt(ctx, row.id) == "delivered"

@@ -32,7 +32,7 @@ def fake() -> LeverFake:
 @pytest.fixture
 def ats(ctx: Context, live_server: Any, fake: LeverFake) -> str:
     url: str = live_server(fake.app()).url
-    settings = {"base_url": url, "perform_as": fake.perform_as, "timeout_s": 0.5, "posting_ids": {"J-7": POSTING}}
+    settings = {"base_url": url, "perform_as": fake.perform_as, "timeout_s": 2.0, "posting_ids": {"J-7": POSTING}}
     connections.create(ctx, "lever", "lever", settings, {"api_key": SANDBOX_KEY})
     return url
 
@@ -231,10 +231,10 @@ def test_a_create_that_timed_out_is_retried_without_a_second_opportunity(
     ctx: Context, source: str, ats: str, fake: LeverFake
 ) -> None:
     capture(ctx, source, samples.submission(13))
-    fake.delay_next(1.5, request_line="POST /v1/opportunities")  # Lever creates it, answers after our 0.5 s
+    fake.delay_next(3.0, request_line="POST /v1/opportunities")  # Lever creates it, answers after our 2 s
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "pending"
     error = last_error(ctx)
-    assert "did not answer within 0.5 s" in error and "will not be doubled" in error
+    assert "did not answer within 2 s" in error and "will not be doubled" in error
     assert len(fake.opportunities()) == 1
     make_due(ctx)
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "delivered"
@@ -248,7 +248,7 @@ def test_an_application_whose_create_timed_out_keeps_one_opportunity_and_one_cv(
     set_settings(ctx, route={"events": ["application.created"]})
     lead_id = capture(ctx, source, samples.submission(14))
     conversion.convert(ctx, lead_id, "J-7", "Pflegefachkraft", conversion.Cv("cv.pdf", "application/pdf", PDF))
-    fake.delay_next(1.5, request_line="POST /v1/opportunities")
+    fake.delay_next(3.0, request_line="POST /v1/opportunities")
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "pending"
     make_due(ctx)
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "delivered"

@@ -29,7 +29,7 @@ def fake() -> SalesforceFake:
 @pytest.fixture
 def crm(ctx: Context, live_server: Any, fake: SalesforceFake) -> str:
     url: str = live_server(fake.app()).url
-    connections.create(ctx, "sf", "salesforce", {"base_url": url, "timeout_s": 0.5}, {"access_token": SANDBOX_TOKEN})
+    connections.create(ctx, "sf", "salesforce", {"base_url": url, "timeout_s": 2.0}, {"access_token": SANDBOX_TOKEN})
     return url
 
 
@@ -199,9 +199,9 @@ def test_a_create_that_timed_out_is_retried_without_a_second_lead(
 ) -> None:
     set_settings(ctx, api_version=version)
     capture(ctx, source, samples.submission(19))
-    fake.delay_next(1.5)  # Salesforce creates the Lead, then answers after our 0.5 s timeout
+    fake.delay_next(3.0)  # Salesforce creates the Lead, then answers after our 2 s timeout
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "pending"
-    assert "did not answer within 0.5 s" in deliveries(ctx)[0].last_error and len(fake.leads()) == 1
+    assert "did not answer within 2 s" in deliveries(ctx)[0].last_error and len(fake.leads()) == 1
     make_due(ctx)
     assert delivery.attempt(ctx, deliveries(ctx)[0].id) == "delivered"
     [lead] = fake.leads()
