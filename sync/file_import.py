@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
 from connectors.sources.file_import import NAME, record, sniff
 from connectors.sources.file_import.problems import ProblemLog
 from connectors.sources.file_import.reader import BadRow, Reader
 from core.context import Context
 from core.errors import ConfigurationError
-from core.ids import new_id
-from core.models import Connection, Lead, RawRecord, utcnow
+from core.models import Connection, utcnow
 from mappings import versions
 from mappings.spec import MappingSpec
 from sync import connections
+from webhooks import inbox
 
 BATCH = 1000
 INTERNAL = {"_consents", "_row_hash", "_line", "_file"}
@@ -131,44 +129,9 @@ def _store(ctx: Context, connection_id: str, batch: list[tuple[str, bytes]], rep
     """One transaction: skip ids already a lead or a waiting raw record (and repeats in the batch), insert the rest."""
     if not batch:
         return
-    ids = [external_id for external_id, _ in batch]
-    received = utcnow()
-    rows: list[dict[str, object]] = []
     with ctx.db.transaction() as session:
-        known = set(
-            session.scalars(
-                select(Lead.external_id).where(Lead.connection_id == connection_id, Lead.external_id.in_(ids))
-            )
-        ) | set(
-            session.scalars(
-                select(RawRecord.external_id).where(
-                    RawRecord.connection_id == connection_id,
-                    RawRecord.status == "pending",
-                    RawRecord.external_id.in_(ids),
-                )
-            )
-        )
-        for external_id, body in batch:
-            if external_id in known:
-                report.skipped_known += 1
-                continue
-            known.add(external_id)
-            rows.append(
-                {
-                    "id": new_id("raw"),
-                    "connection_id": connection_id,
-                    "source": NAME,
-                    "kind": "record",
-                    "external_id": external_id,
-                    "received_at": received,
-                    "content_type": "application/json",
-                    "body": body,
-                    "status": "pending",
-                }
-            )
-        if rows:
-            session.execute(insert(RawRecord), rows)
+        stored = inbox.insert_new(session, connection_id, NAME, batch)
+    report.skipped_known += len(batch) - len(stored)
+    report.stored += len(stored)
     batch.clear()
-    report.stored += len(rows)
-    for row in rows:
-        ctx.dispatch.process_raw(str(row["id"]))
+    inbox.dispatch(ctx, stored)

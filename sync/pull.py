@@ -25,14 +25,14 @@ from types import ModuleType
 from typing import Any
 
 import yaml
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from connectors import registry
 from core.context import Context
 from core.errors import AuthExpired, ConfigurationError, SourceError
-from core.ids import new_id
-from core.models import Connection, Lead, RawRecord, SyncState, utcnow
+from core.models import Connection, SyncState, utcnow
 from sync import cdk_tuning, connections, notices
+from webhooks import inbox
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -212,50 +212,19 @@ def _flush(
     """Store new records (those not already a lead or a waiting raw record) and the state after them."""
     if not batch and state is None:
         return
-    ids = [external_id for external_id, _ in batch]
-    rows: list[dict[str, Any]] = []
+    records = [(key, json.dumps(record, ensure_ascii=False, default=str).encode()) for key, record in batch]
     with ctx.db.transaction() as session:
-        known = set(
-            session.scalars(
-                select(Lead.external_id).where(Lead.connection_id == connection_id, Lead.external_id.in_(ids))
-            )
-        ) | set(
-            session.scalars(
-                select(RawRecord.external_id).where(
-                    RawRecord.connection_id == connection_id,
-                    RawRecord.status == "pending",
-                    RawRecord.external_id.in_(ids),
-                )
-            )
-        )
-        for external_id, record in batch:
-            if external_id in known:
-                result.skipped_known += 1
-                continue
-            known.add(external_id)
-            rows.append(
-                {
-                    "id": new_id("raw"),
-                    "connection_id": connection_id,
-                    "source": source,
-                    "kind": "record",
-                    "external_id": external_id,
-                    "body": json.dumps(record, ensure_ascii=False, default=str).encode(),
-                    "content_type": "application/json",
-                }
-            )
-        if rows:  # one executemany for the batch (column defaults apply), not one ORM object per record
-            session.execute(insert(RawRecord), rows)
+        stored = inbox.insert_new(session, connection_id, source, records)
         if state is not None:
             row = session.get(SyncState, (connection_id, stream))
             if row is None:
                 session.add(SyncState(connection_id=connection_id, stream=stream, state=state))
             else:
                 row.state = state
+    result.skipped_known += len(batch) - len(stored)
+    result.stored += len(stored)
     batch.clear()
-    result.stored += len(rows)
-    for new in rows:
-        ctx.dispatch.process_raw(new["id"])
+    inbox.dispatch(ctx, stored)
 
 
 _QUERY = re.compile(r"(https?://[^\s'\"?]+)\?[^\s'\"]*")

@@ -9,11 +9,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from core.context import Context
 from core.ids import new_id
-from core.models import RawRecord
+from core.models import Lead, RawRecord
 
 log = logging.getLogger(__name__)
 _INSERT = insert(RawRecord)  # Core, not the ORM: half of the intake's CPU went to the unit of work
@@ -38,6 +39,38 @@ def raw_row(
         "external_id": external_id,
         "content_type": content_type,
     }
+
+
+def insert_new(session: Session, connection_id: str, source: str, records: list[tuple[str, bytes]]) -> list[str]:
+    """In the caller's transaction, insert the batch's records that are neither a lead nor a waiting raw record
+    yet (nor repeated in the batch) — pulls and imports re-read what they stored before — and return their ids,
+    for the caller to dispatch once it commits."""
+    ids = [external_id for external_id, _ in records]
+    known = set(
+        session.scalars(select(Lead.external_id).where(Lead.connection_id == connection_id, Lead.external_id.in_(ids)))
+    ) | set(
+        session.scalars(
+            select(RawRecord.external_id).where(
+                RawRecord.connection_id == connection_id,
+                RawRecord.status == "pending",
+                RawRecord.external_id.in_(ids),
+            )
+        )
+    )
+    rows = []
+    for external_id, body in records:
+        if external_id not in known:
+            known.add(external_id)
+            rows.append(raw_row(connection_id, source, body, external_id, "application/json"))
+    if rows:  # one executemany for the batch (column defaults apply), not one ORM object per record
+        session.execute(_INSERT, rows)
+    return [row["id"] for row in rows]
+
+
+def dispatch(ctx: Context, ids: list[str]) -> None:
+    """Hand committed raw records to workers (best effort: the sweeper backs it up)."""
+    if ids:
+        _dispatch(ctx, ids)
 
 
 def store(
