@@ -16,6 +16,18 @@ from tests.helpers import SIGNING_SECRET, encode
 from webhooks import inbox
 
 
+def hubspot_connection(ctx: Context, url: str, name: str = "crm") -> str:
+    """A HubSpot connection against the fake at ``url``, its properties set up; returns the fake's URL."""
+    import requests
+
+    import connectors.sinks.hubspot as hubspot
+    from connectors.sinks.hubspot.fake import SANDBOX_TOKEN
+
+    connections.create(ctx, name, "hubspot", {"base_url": url, "timeout_s": 3.0}, {"access_token": SANDBOX_TOKEN})
+    hubspot.check(connections.find(ctx, name), requests.Session())
+    return url
+
+
 def form_connection(ctx: Context, name: str = "careers") -> str:
     """A ``form_webhook`` connection whose leads the sink under test receives; returns its id."""
     return connections.create(ctx, name, "form_webhook", {}, {"signing_secret": SIGNING_SECRET}).id

@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy import select
 
-import connectors.sinks.hubspot as hubspot
-from connectors.sinks.hubspot.fake import SANDBOX_TOKEN, HubSpotFake
+from connectors.sinks.hubspot.fake import HubSpotFake
 from connectors.sources.form_webhook import samples
 from core.context import Context
 from core.errors import AuthExpired
 from core.models import Lead, RemoteRecord, StageChange, SyncState
-from sync import activation, connections, delivery
+from sync import activation, delivery
 from tests import sink_helpers
 from tests.sink_helpers import capture, form_connection
 
@@ -28,10 +26,7 @@ def fake() -> HubSpotFake:
 @pytest.fixture
 def crm(ctx: Context, live_server: Any, fake: HubSpotFake) -> str:
     """A HubSpot connection against the fake, its properties set up; returns the fake's URL."""
-    url: str = live_server(fake.app()).url
-    connections.create(ctx, "crm", "hubspot", {"base_url": url, "timeout_s": 3.0}, {"access_token": SANDBOX_TOKEN})
-    hubspot.check(connections.find(ctx, "crm"), requests.Session())
-    return url
+    return sink_helpers.hubspot_connection(ctx, live_server(fake.app()).url)
 
 
 @pytest.fixture

@@ -28,10 +28,7 @@ def fake() -> HubSpotFake:
 @pytest.fixture
 def crm(ctx: Context, live_server: Any, fake: HubSpotFake) -> str:
     """A HubSpot connection against the fake, its properties set up; returns the fake's URL."""
-    url: str = live_server(fake.app()).url
-    connections.create(ctx, "crm", "hubspot", {"base_url": url, "timeout_s": 3.0}, {"access_token": SANDBOX_TOKEN})
-    hubspot.check(connections.find(ctx, "crm"), requests.Session())
-    return url
+    return sink_helpers.hubspot_connection(ctx, live_server(fake.app()).url)
 
 
 @pytest.fixture
